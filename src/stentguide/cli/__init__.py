@@ -1,0 +1,31 @@
+"""The ``stentguide`` command line (Typer + Rich).
+
+Each group of commands lives in its own module and is registered here; the
+commands parse their arguments, call the core package and render the result.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from stentguide.cli._common import DISCLAIMER
+
+app = typer.Typer(
+    name="stentguide",
+    help=f"Coronary stenting pathways, devices, risk scores and leaflets. {DISCLAIMER}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from stentguide.cli import protocols
+
+    protocols.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``stentguide`` console script."""
+    _register()
+    app()

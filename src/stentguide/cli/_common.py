@@ -1,0 +1,65 @@
+"""What every CLI command shares: output format, the one-line error, exit codes.
+
+Exit codes: 0 success, 1 a clinical or runtime refusal, 2 bad input (unknown
+name, malformed file, impossible value). Errors print one line on stderr.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from stentguide.errors import InputError, KnowledgeError, ProtocolError, StentguideError
+
+__all__ = ["OutputFormat", "console", "err_console", "fail", "handle_errors", "print_json"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DISCLAIMER = (
+    "stentguide is a teaching and decision-support aid, "
+    "not a substitute for clinical judgement."
+)
+
+
+class OutputFormat(str, enum.Enum):
+    """Output formats every listing and result command accepts."""
+
+    text = "text"
+    json = "json"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line on stderr and exit with ``code`` (2: bad input)."""
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout (no colour, for scripts)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn stentguide's errors into the one-line message and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, KnowledgeError, ProtocolError) as exc:
+            fail(str(exc), 2)
+        except StentguideError as exc:
+            fail(str(exc), 1)
+
+    return wrapper
