@@ -1,0 +1,177 @@
+"""What a registry case is, validated on the way in (pydantic v2).
+
+A case is keyed by a pseudonymous patient id: the registry never asks for a
+name, and the id's alphabet (letters, digits, ``.``, ``_``, ``-``; no spaces)
+keeps a typed name from slipping in by habit. Complications are a controlled
+vocabulary so that rates can be counted and set beside the published figures
+(see ``knowledge/registry/literature.yaml``). A retrieval attempt after a stent
+loss records its technique and whether it succeeded, because the literature
+reports success by technique (Brilakis 2005; Eggebrecht 2000).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Access",
+    "CaseIn",
+    "Complication",
+    "ComplicationKind",
+    "Lesion",
+    "RetrievalTechnique",
+    "RunSummary",
+    "StoredCase",
+    "Vessel",
+]
+
+PseudonymousId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,64}$")
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Uid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class Access(enum.StrEnum):
+    """Arterial access route."""
+
+    radial = "radial"
+    femoral = "femoral"
+    brachial = "brachial"
+    ulnar = "ulnar"
+    other = "other"
+
+
+class Vessel(enum.StrEnum):
+    """Treated coronary vessel."""
+
+    LM = "LM"
+    LAD = "LAD"
+    LCx = "LCx"
+    RCA = "RCA"
+    graft = "graft"
+    other = "other"
+
+
+class ComplicationKind(enum.StrEnum):
+    """Complications the registry counts; each has a rate on the dashboard."""
+
+    stent_loss = "stent_loss"
+    delivery_failure = "delivery_failure"
+    emergency_surgery = "emergency_surgery"
+    perforation = "perforation"
+    stroke = "stroke"
+    major_bleeding = "major_bleeding"
+    death = "death"
+    other = "other"
+
+
+class RetrievalTechnique(enum.StrEnum):
+    """Retrieval techniques for a lost stent, as grouped in the Mayo series (Brilakis 2005)."""
+
+    small_balloon = "small_balloon"
+    snare = "snare"
+    two_wire = "two_wire"
+    forceps = "forceps"
+    retriever = "retriever"
+    basket = "basket"
+    guide_extension = "guide_extension"
+    other = "other"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, frozen=True)
+
+
+class Lesion(_Strict):
+    """One treated lesion. ``cto`` and ``calcified`` are ``None`` when not recorded."""
+
+    vessel: Vessel
+    cto: bool | None = None
+    calcified: bool | None = None
+
+
+class Complication(_Strict):
+    """One complication of a case.
+
+    For a stent loss, ``technique`` and ``success`` describe the retrieval
+    attempt (both or neither); other kinds carry neither.
+    """
+
+    kind: ComplicationKind
+    technique: RetrievalTechnique | None = None
+    success: bool | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _retrieval_fields(self) -> Complication:
+        if self.kind is not ComplicationKind.stent_loss and (
+            self.technique is not None or self.success is not None
+        ):
+            raise ValueError("technique and success describe a stent-loss retrieval only")
+        if (self.technique is None) != (self.success is None):
+            raise ValueError("a retrieval attempt needs both technique and success")
+        return self
+
+
+class CaseIn(_Strict):
+    """A case as entered or imported. ``uid`` is generated when not given."""
+
+    uid: Uid = Field(default_factory=lambda: uuid.uuid4().hex)
+    patient_id: PseudonymousId
+    procedure_date: dt.date
+    operator: ShortText
+    access: Access
+    lesions: list[Lesion] = Field(min_length=1)
+    devices: dict[ShortText, Annotated[str, StringConstraints(min_length=1, max_length=128)]]
+    outcome: ShortText | None = None
+    complications: list[Complication]
+
+    @model_validator(mode="after")
+    def _date_not_in_future(self) -> CaseIn:
+        if self.procedure_date > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+            raise ValueError(f"procedure_date {self.procedure_date} is in the future")
+        return self
+
+    def row(self) -> dict[str, Any]:
+        """The columns of the ``cases`` table (without bookkeeping)."""
+        return {
+            "uid": self.uid,
+            "patient_id": self.patient_id,
+            "procedure_date": self.procedure_date,
+            "operator": self.operator,
+            "access": self.access.value,
+            "lesions": [lesion.model_dump(mode="json") for lesion in self.lesions],
+            "devices": dict(self.devices),
+            "outcome": self.outcome,
+        }
+
+
+class RunSummary(_Strict):
+    """A stored protocol run, without its events."""
+
+    run_id: str
+    case_uid: str | None
+    protocol_id: str
+    protocol_version: str
+    outcome_id: str | None
+    outcome_category: str | None
+    events: int
+    created_at: dt.datetime
+    created_by: str
+
+
+class StoredCase(CaseIn):
+    """A case as stored, with its bookkeeping and the runs attached to it."""
+
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+    version: int
+    runs: list[RunSummary] = Field(default_factory=list)
