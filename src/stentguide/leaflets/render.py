@@ -1,0 +1,213 @@
+"""Render a leaflet plan to printable HTML (A4) and to PDF.
+
+Both functions are pure: the same plan gives the same document, and nothing is
+read from or written to disk beyond the package's own data. The HTML is the
+single source; the PDF is that HTML laid out by WeasyPrint with local fonts and
+a URL fetcher that refuses anything but ``data:`` and ``file:`` URLs, so
+rendering never touches the network.
+
+Every figure in the text comes from ``claims.yaml`` through ``v()`` and is
+followed by ``c()``, the citation mark that numbers its sources in order of
+first use; the references section at the end lists them. A claim marked
+``confidence: low`` is shown as a rough estimate wherever it is cited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup, escape
+
+from stentguide.errors import KnowledgeError
+from stentguide.knowledge import knowledge_path
+from stentguide.leaflets.content import Claim, LeafletText, load_claims, load_text
+from stentguide.leaflets.plan import LeafletPlan, parse_plan
+from stentguide.leaflets.schedule import MedicineCourse, antiplatelet_schedule
+from stentguide.references import Reference, reference
+
+__all__ = ["LEAFLET_PAGES", "plan_specifics", "render_html", "render_pdf"]
+
+LEAFLET_PAGES = 4
+"""Every leaflet prints on four A4 pages: plan and procedure, risks, medicines, sources."""
+
+
+class _Citations:
+    """Numbers sources in order of first citation and remembers the claims used."""
+
+    def __init__(self, claims: dict[str, Claim], rough_estimate: str) -> None:
+        self._claims = claims
+        self._rough = rough_estimate
+        self.keys: list[str] = []
+        self.claims_used: list[str] = []
+
+    def claim(self, name: str) -> Claim:
+        try:
+            return self._claims[name]
+        except KeyError:
+            raise KnowledgeError(f"leaflet text cites unknown claim {name!r}") from None
+
+    def cite(self, name: str) -> Markup:
+        claim = self.claim(name)
+        if name not in self.claims_used:
+            self.claims_used.append(name)
+        numbers = []
+        for key in claim.sources:
+            if key not in self.keys:
+                self.keys.append(key)
+            numbers.append(str(self.keys.index(key) + 1))
+        mark = Markup('<sup class="cite">[{}]</sup>').format(", ".join(numbers))
+        if claim.uncertain:
+            mark += Markup(' <span class="estimate">({})</span>').format(self._rough)
+        return mark
+
+    def references(self) -> list[tuple[int, Reference]]:
+        return [(i, reference(key)) for i, key in enumerate(self.keys, start=1)]
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(knowledge_path("leaflets"))),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = _css_string
+    return env
+
+
+def _css_string(value: str) -> Markup:
+    """A CSS string literal (quoted) safe inside a ``<style>`` element."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+    return Markup(f'"{escaped}"')
+
+
+def _citation(ref: Reference) -> str:
+    """Authors. Title. Venue, year. Locator. (no doubled full stops)."""
+    locator = f"doi:{ref.doi}" if ref.doi else (f"PMID {ref.pmid}" if ref.pmid else ref.url)
+    venue = f"{ref.venue}, {ref.year}" if ref.year else ref.venue
+    parts = [ref.authors, ref.title, venue, locator or ""]
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts if p)
+
+
+def _highlight(value: object) -> Markup:
+    return Markup('<mark class="plan">{}</mark>').format(value)
+
+
+class _Writer:
+    """Renders the language strings with the plan, the claims and the citations."""
+
+    def __init__(self, plan: LeafletPlan, text: LeafletText, strings: dict[str, Template]):
+        self.plan = plan
+        self.text = text
+        self._strings = strings
+        self.citations = _Citations(load_claims(), text.strings.get("rough_estimate", ""))
+
+    def date(self, value: dt.date) -> str:
+        return format_date(value, format="long", locale=self.text.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.text.locale)
+
+    def value(self, claim: str, name: str) -> str:
+        values = self.citations.claim(claim).values
+        if name not in values:
+            raise KnowledgeError(f"claim {claim!r} has no value {name!r}")
+        return self.number(values[name])
+
+    def t(self, key: str, **extra: Any) -> Markup:
+        try:
+            template = self._strings[key]
+        except KeyError:
+            raise KnowledgeError(
+                f"no {self.text.language.value} text for {key!r} (leaflets/text/"
+                f"{self.text.language.value}.yaml)"
+            ) from None
+        helpers: dict[str, Callable[..., Any]] = {
+            "v": self.value,
+            "c": self.citations.cite,
+            "hl": _highlight,
+            "d": self.date,
+        }
+        return Markup(template.render(**helpers, **extra))
+
+    def months(self, n: int) -> Markup:
+        return self.t("meds_months_one" if n == 1 else "meds_months_other", n=n)
+
+    def medicine(self, course: MedicineCourse) -> str:
+        return self.text.names[course.medicine]
+
+
+def _access_phrase(writer: _Writer) -> Markup:
+    return writer.t(f"plan_access_{writer.plan.access.value}")
+
+
+def render_html(plan: LeafletPlan | dict[str, Any]) -> str:
+    """The leaflet for ``plan`` as one self-contained, printable HTML page (A4).
+
+    ``plan`` may be a :class:`LeafletPlan` or a mapping, which is validated first
+    (:class:`~stentguide.errors.InputError` naming every bad field).
+    """
+    checked = parse_plan(plan)
+    text, strings = load_text(checked.language.value)
+    writer = _Writer(checked, text, strings)
+    before, _, rest = text.strings["page_counter"].partition("{page}")
+    between, _, after = rest.partition("{pages}")
+    template = _environment().get_template("leaflet.html")
+    return template.render(
+        plan=checked,
+        lang=checked.language.value,
+        t=writer.t,
+        d=writer.date,
+        months=writer.months,
+        medicine=writer.medicine,
+        access=_access_phrase(writer),
+        schedule=antiplatelet_schedule(checked),
+        references=writer.citations.references,
+        citation=_citation,
+        page_counter=(before, between, after),
+        escape=escape,
+    )
+
+
+def plan_specifics(plan: LeafletPlan | dict[str, Any]) -> list[str]:
+    """The plan's specifics as the leaflet prints them (name, dates, route, medicine).
+
+    The web preview highlights these, and the tests look for each of them in the
+    text extracted from the PDF.
+    """
+    checked = parse_plan(plan)
+    text, strings = load_text(checked.language.value)
+    writer = _Writer(checked, text, strings)
+    aspirin, second = antiplatelet_schedule(checked)
+    found = [
+        writer.date(checked.procedure_date),
+        str(_access_phrase(writer)),
+        writer.medicine(aspirin),
+        writer.medicine(second),
+        str(writer.months(checked.antiplatelet_months)),
+    ]
+    if second.stop_date is not None:
+        found.append(writer.date(second.stop_date))
+    if checked.patient_first_name:
+        found.append(checked.patient_first_name)
+    return found
+
+
+def render_pdf(plan: LeafletPlan | dict[str, Any]) -> bytes:
+    """The leaflet for ``plan`` as PDF bytes (WeasyPrint, local fonts, no network)."""
+    html = render_html(plan)
+    from weasyprint import HTML  # noqa: PLC0415 - loads Pango; only needed for PDF
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
+    fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
+    document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf()
+    return pdf
