@@ -23,6 +23,8 @@ def _register() -> None:
     from stentguide.cli import protocols
 
     protocols.register(app)
+    from stentguide.cli import leaflet
+    leaflet.register(app)
 
 
 def main() -> None:
