@@ -1,0 +1,206 @@
+"""Import and export: flat CSV and Parquet tables, and a JSON archive of whole cases.
+
+The flat tables have one row per case; the nested fields (lesions, devices,
+complications) are JSON text in their columns, so that a spreadsheet can open
+the file and the round trip is exact. The JSON archive also carries each case's
+protocol runs with their full event logs. An import is all-or-nothing: every
+bad row is reported by row number and field, and nothing is saved unless every
+row is good.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import ValidationError
+
+from stentguide.cases.model import StoredCase
+from stentguide.cases.session_format import SessionRecord
+from stentguide.cases.store import CaseFilter, Registry, validation_problems
+from stentguide.errors import InputError
+
+__all__ = [
+    "ARCHIVE_FORMAT",
+    "COLUMNS",
+    "TableFormat",
+    "export_archive",
+    "export_table",
+    "import_archive",
+    "import_table",
+]
+
+ARCHIVE_FORMAT = "stentguide.archive/1"
+COLUMNS = (
+    "uid",
+    "patient_id",
+    "procedure_date",
+    "operator",
+    "access",
+    "lesions",
+    "devices",
+    "outcome",
+    "complications",
+)
+_JSON_COLUMNS = ("lesions", "devices", "complications")
+
+
+class TableFormat(enum.StrEnum):
+    """Flat table file formats."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+    @classmethod
+    def of(cls, path: Path, given: str | None = None) -> TableFormat:
+        """The format named, else the one the file name ends with."""
+        name = given or path.suffix.lstrip(".").lower()
+        try:
+            return cls(name)
+        except ValueError:
+            raise InputError(
+                "unknown table format", {"format": f"{name!r}: use csv or parquet"}
+            ) from None
+
+
+def _flat(case: StoredCase) -> dict[str, str | None]:
+    data = case.model_dump(mode="json", include=set(COLUMNS))
+    return {
+        column: (
+            json.dumps(data[column], ensure_ascii=False, separators=(",", ":"))
+            if column in _JSON_COLUMNS
+            else data[column]
+        )
+        for column in COLUMNS
+    }
+
+
+def export_table(
+    registry: Registry, path: Path, *, fmt: str | None = None, where: CaseFilter | None = None
+) -> int:
+    """Write the cases matching ``where`` to a CSV or Parquet file; returns the row count."""
+    kind = TableFormat.of(path, fmt)
+    rows = [_flat(case) for case in registry.iter_cases(where)]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
+    if kind is TableFormat.csv:
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
+    return frame.height
+
+
+def _read_table(path: Path, kind: TableFormat) -> pl.DataFrame:
+    try:
+        if kind is TableFormat.csv:
+            return pl.read_csv(path, infer_schema=False)
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError("cannot read the file", {"path": f"{path}: {exc}"}) from None
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+    missing = [c for c in COLUMNS if c not in frame.columns and c != "uid"]
+    if missing:
+        raise InputError("missing columns", dict.fromkeys(missing, "column is missing"))
+    for index, raw in enumerate(frame.iter_rows(named=True), start=1):
+        row: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for column in COLUMNS:
+            value = raw.get(column)
+            if isinstance(value, str) and not value.strip():
+                value = None
+            if column in _JSON_COLUMNS and value is not None:
+                try:
+                    value = json.loads(value) if isinstance(value, str) else value
+                except json.JSONDecodeError as exc:
+                    problems[f"row {index}: {column}"] = f"not valid JSON ({exc.msg})"
+                    continue
+            if value is None and column in ("uid", "outcome"):
+                continue
+            if value is None:
+                problems[f"row {index}: {column}"] = "missing"
+                continue
+            row[column] = value
+        yield index, row, problems
+
+
+def import_table(registry: Registry, path: Path, *, actor: str, fmt: str | None = None) -> int:
+    """Add every case of a CSV or Parquet file, or none; returns how many were added."""
+    frame = _read_table(path, TableFormat.of(path, fmt))
+    problems: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    for _index, row, row_problems in _rows(frame):
+        problems.update(row_problems)
+        rows.append(row)
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s) in {path.name}; nothing was imported", problems
+        )
+    return registry.add_cases(rows, actor=actor)
+
+
+def export_archive(registry: Registry, path: Path, *, where: CaseFilter | None = None) -> int:
+    """Write whole cases, with their protocol runs and event logs, to a JSON archive."""
+    cases: list[dict[str, Any]] = []
+    for case in registry.iter_cases(where):
+        entry = case.model_dump(mode="json", include=set(COLUMNS))
+        entry["runs"] = [
+            {
+                "session": registry.load_run(run.run_id),
+                "outcome_id": run.outcome_id,
+                "outcome_category": run.outcome_category,
+            }
+            for run in case.runs
+        ]
+        cases.append(entry)
+    document = {"format": ARCHIVE_FORMAT, "cases": cases}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(cases)
+
+
+def import_archive(registry: Registry, path: Path, *, actor: str) -> int:
+    """Add every case of a JSON archive with its runs; returns how many cases were added.
+
+    Every case and run is validated first and the cases are added in one
+    transaction (all or none); the runs are then stored one by one through the
+    append-only run store, so only a database failure between the two steps
+    could leave cases without their runs.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError("cannot read the archive", {"path": f"{path}: {exc}"}) from None
+    if not isinstance(document, dict) or document.get("format") != ARCHIVE_FORMAT:
+        raise InputError("not a case archive", {"format": f"expected {ARCHIVE_FORMAT!r}"})
+    entries = document.get("cases")
+    if not isinstance(entries, list):
+        raise InputError("not a case archive", {"cases": "expected a list"})
+    cases = [
+        {k: v for k, v in entry.items() if k != "runs"} if isinstance(entry, dict) else entry
+        for entry in entries
+    ]
+    problems: dict[str, str] = {}
+    for index, entry in enumerate(entries, start=1):
+        runs = entry.get("runs", []) if isinstance(entry, dict) else []
+        for number, run in enumerate(runs if isinstance(runs, list) else [None], start=1):
+            try:
+                SessionRecord.model_validate(run.get("session") if isinstance(run, dict) else None)
+            except ValidationError as exc:
+                problems.update(validation_problems(exc, prefix=f"case {index}: run {number}: "))
+    if problems:
+        raise InputError("bad protocol runs in the archive; nothing was imported", problems)
+    added = registry.add_cases(cases, actor=actor)
+    for entry in entries:
+        for run in entry.get("runs", []):
+            registry.save_run(
+                run["session"],
+                actor=actor,
+                case_uid=entry["uid"],
+                outcome_id=run.get("outcome_id"),
+                outcome_category=run.get("outcome_category"),
+            )
+    return added

@@ -1,0 +1,66 @@
+"""Dashboard plots: each registry rate with its 95% interval beside the published figures.
+
+Drawn with matplotlib's object API (no global pyplot state, no display), as
+PNG for the command line and SVG for the web dashboard.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from stentguide.cases.analytics import Comparison
+
+__all__ = ["rates_plot"]
+
+
+def rates_plot(comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png") -> bytes:
+    """A forest plot of the ungrouped rates that have events or published figures."""
+    shown = [
+        c
+        for c in comparisons
+        if c.rate.group is None and c.rate.total and (c.figures or c.rate.events)
+    ]
+    height = 1.2 + 0.55 * max(len(shown), 1)
+    figure = Figure(figsize=(8, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for row, comparison in enumerate(reversed(shown)):
+        rate = comparison.rate
+        low, high = rate.ci_percent or (0.0, 0.0)
+        value = rate.percent or 0.0
+        axes.errorbar(
+            [value],
+            [row],
+            xerr=[[value - low], [high - value]],
+            fmt="o",
+            color="tab:blue",
+            capsize=3,
+            label="this registry (95% CI)" if row == 0 else None,
+        )
+        for figure_no, published in enumerate(comparison.figures):
+            offset = row - 0.18 - 0.08 * figure_no
+            if published.percent is not None:
+                axes.plot(
+                    [published.percent],
+                    [offset],
+                    marker="D",
+                    color="tab:orange",
+                    linestyle="none",
+                    label="published" if row == 0 and figure_no == 0 else None,
+                )
+            if published.bounds is not None:
+                axes.hlines(offset, *published.bounds, color="tab:orange", linewidth=1)
+    axes.set_yticks(range(len(shown)), [c.rate.label for c in reversed(shown)])
+    axes.set_xscale("symlog", linthresh=1.0)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("percent (symmetric log scale)")
+    axes.set_title("Complication rates beside the published figures")
+    if shown:
+        axes.legend(loc="center right", fontsize="small")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buffer.getvalue()
