@@ -39,26 +39,33 @@ class Reference(BaseModel):
     authors: str
     title: str
     venue: str
-    year: int = Field(ge=1900, le=2100)
+    year: int | None = Field(default=None, ge=1900, le=2100)
     doi: str | None = None
     url: str | None = None
     pmid: str | None = None
+    identifier: str | None = Field(
+        default=None, description="How to find a source that has no DOI, URL or PMID."
+    )
     note: str | None = Field(
         default=None, description="What this source is good for, and how far it can be trusted."
     )
 
     @model_validator(mode="after")
     def _has_locator(self) -> Reference:
-        if not (self.doi or self.url or self.pmid):
-            raise ValueError("a reference needs a DOI, a URL or a PMID")
+        if not (self.doi or self.url or self.pmid or self.identifier):
+            raise ValueError("a reference needs a DOI, a URL, a PMID or an identifier")
         return self
 
     def citation(self) -> str:
         """A one-line citation: authors, title, venue, year and locator."""
-        locator = (
-            f"doi:{self.doi}" if self.doi else (f"PMID {self.pmid}" if self.pmid else self.url)
-        )
-        return f"{self.authors}. {self.title}. {self.venue}, {self.year}. {locator}"
+        if self.doi:
+            locator = f"doi:{self.doi}"
+        elif self.pmid:
+            locator = f"PMID {self.pmid}"
+        else:
+            locator = self.url or self.identifier or ""
+        year = f", {self.year}" if self.year else ""
+        return f"{self.authors}. {self.title}. {self.venue}{year}. {locator}"
 
 
 def _read_yaml(path: Path) -> Any:

@@ -24,6 +24,7 @@ def _register() -> None:
 
     protocols.register(app)
     from stentguide.cli import leaflet
+
     leaflet.register(app)
 
 

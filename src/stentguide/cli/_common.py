@@ -16,20 +16,24 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from stentguide import DISCLAIMER
 from stentguide.errors import InputError, KnowledgeError, ProtocolError, StentguideError
 
-__all__ = ["OutputFormat", "console", "err_console", "fail", "handle_errors", "print_json"]
+__all__ = [
+    "DISCLAIMER",
+    "OutputFormat",
+    "console",
+    "err_console",
+    "fail",
+    "handle_errors",
+    "print_json",
+]
 
 console = Console()
 err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-DISCLAIMER = (
-    "stentguide is a teaching and decision-support aid, "
-    "not a substitute for clinical judgement."
-)
 
 
 class OutputFormat(str, enum.Enum):

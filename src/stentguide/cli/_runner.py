@@ -1,0 +1,134 @@
+"""The interactive terminal runner: shows each step with Rich and reads the answer.
+
+All decisions are the engine's; this module only presents a :class:`Step` and
+turns keystrokes into ``record``/``acknowledge``/``undo`` calls.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from stentguide.cli._common import DISCLAIMER
+from stentguide.errors import SessionError
+from stentguide.protocols import OutcomeNode, Session, Step, render_record
+from stentguide.protocols.model import ActionNode
+
+__all__ = ["run_interactive", "step_panel"]
+
+_CHECK_STYLE = {"ok": ("ok", "green"), "fail": ("FAIL", "bold red"), "unknown": ("?", "yellow")}
+
+
+def step_panel(step: Step) -> Panel:
+    """A Rich panel with everything the operator needs at this step."""
+    node = step.node
+    parts: list[Text] = []
+    if isinstance(node, ActionNode):
+        parts.append(Text(node.instruction, style="bold"))
+        for p in node.parameters:
+            unit = f" {p.unit}" if p.unit else ""
+            note = f"  ({p.note})" if p.note else ""
+            parts.append(Text(f"  • {p.name}: {p.value}{unit}{note}", style="cyan"))
+        parts.extend(Text(f"  ✗ avoid: {a}", style="magenta") for a in node.avoid)
+    if isinstance(node, OutcomeNode):
+        parts.append(Text(node.summary, style="bold"))
+        parts.extend(Text(f"  • {f}") for f in node.follow_up)
+        if node.continue_with:
+            parts.append(
+                Text(f"Continue with: stentguide run {node.continue_with}", style="yellow")
+            )
+    elif node.detail:
+        parts.append(Text(node.detail, style="dim"))
+    parts.extend(
+        Text(f"⚠ precondition {pre.status}: {pre.message}", style="yellow")
+        for pre in step.preconditions
+        if pre.status != "met"
+    )
+    for check in step.device_checks:
+        mark, style = _CHECK_STYLE[check.status]
+        parts.append(Text(f"[{mark}] {check.label}: {check.message}", style=style))
+    if step.key_messages:
+        parts.append(Text("Key messages:", style="bold red"))
+        for _key, text, acked in step.key_messages:
+            parts.append(Text(f"  {'✓' if acked else '!'} {text}", style="red"))
+    if not isinstance(node, OutcomeNode):
+        parts.append(Text(node.question, style="bold underline"))
+    title = f"{node.kind.upper()} · {node.title}"
+    return Panel(Group(*parts), title=title, border_style="green" if step.is_outcome else "blue")
+
+
+def _read(console: Console, prompt: str) -> str | None:
+    try:
+        return console.input(prompt).strip()
+    except EOFError:
+        return None
+
+
+def _ask_number(console: Console, session: Session) -> Session | None:
+    node = session.current
+    assert not isinstance(node, OutcomeNode) and node.number is not None
+    q = node.number
+    while True:
+        raw = _read(console, f"Value in {q.unit} ({q.minimum:g}-{q.maximum:g}), u=undo, q=quit: ")
+        if raw is None or raw.lower() == "q":
+            return None
+        if raw.lower() == "u":
+            return _undo(console, session)
+        try:
+            return session.record(node.id, raw)
+        except SessionError as exc:
+            console.print(f"[red]{exc}[/red]")
+
+
+def _undo(console: Console, session: Session) -> Session:
+    try:
+        return session.undo("undone at the terminal")
+    except SessionError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return session
+
+
+def _ask_choice(console: Console, session: Session) -> Session | None:
+    node = session.current
+    options = session.options()
+    for index, (_answer_id, label) in enumerate(options, start=1):
+        console.print(f"  [bold]{index}[/bold]  {label}")
+    while True:
+        raw = _read(console, "Choose a number, u=undo, r=record so far, q=quit: ")
+        if raw is None or raw.lower() == "q":
+            return None
+        if raw.lower() == "u":
+            return _undo(console, session)
+        if raw.lower() == "r":
+            console.print(render_record(session), highlight=False)
+            continue
+        if raw.isdigit() and 1 <= int(raw) <= len(options):
+            return session.record(node.id, options[int(raw) - 1][0])
+        console.print(f"[red]Type a number from 1 to {len(options)}, u, r or q.[/red]")
+
+
+def run_interactive(session: Session, console: Console) -> Session:
+    """Walk the operator through the session until an outcome or until they quit."""
+    console.print(
+        Panel.fit(f"{session.protocol.title}\n{session.protocol.summary}", subtitle=DISCLAIMER)
+    )
+    while True:
+        step = session.step()
+        console.print(step_panel(step))
+        if step.is_outcome:
+            return session
+        unacked = [key for key, _text, acked in step.key_messages if not acked]
+        if unacked:
+            raw = _read(console, "Key messages read and acted on? [Y/n] ")
+            if raw is None:
+                return session
+            if raw.lower() in ("", "y", "yes"):
+                session = session.acknowledge(step.node.id, unacked)
+        node = session.current
+        assert not isinstance(node, OutcomeNode)
+        nxt = _ask_number(console, session) if node.number else _ask_choice(console, session)
+        if nxt is None:
+            console.print("[yellow]Stopped before an outcome; the record so far follows.[/yellow]")
+            return session
+        session = nxt

@@ -1,0 +1,233 @@
+"""``stentguide protocols ...`` and ``stentguide run``: browse, validate and run pathways."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from stentguide.cli._common import (
+    DISCLAIMER,
+    OutputFormat,
+    console,
+    fail,
+    handle_errors,
+    print_json,
+)
+from stentguide.cli._runner import run_interactive
+from stentguide.errors import InputError, SessionError
+from stentguide.protocols import (
+    Session,
+    get_protocol,
+    load_protocol_file,
+    load_protocols,
+    protocol_as_dict,
+    render_mermaid,
+    render_record,
+    render_tree,
+    start,
+)
+from stentguide.protocols.script import apply_answers
+
+protocols_app = typer.Typer(
+    help="Browse and validate the management pathways.", no_args_is_help=True
+)
+
+
+class ShowFormat(str, enum.Enum):
+    text = "text"
+    mermaid = "mermaid"
+    json = "json"
+
+
+@protocols_app.command("list")
+@handle_errors
+def list_protocols(
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
+) -> None:
+    """List the shipped pathways."""
+    protocols = load_protocols()
+    if fmt is OutputFormat.json:
+        print_json(
+            [
+                {"id": p.id, "version": p.version, "title": p.title, "when_to_use": p.when_to_use}
+                for p in protocols.values()
+            ]
+        )
+        return
+    table = Table(title="Management pathways", show_lines=False)
+    table.add_column("id", style="bold")
+    table.add_column("version")
+    table.add_column("title")
+    for p in protocols.values():
+        table.add_row(p.id, p.version, p.title)
+    console.print(table)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+@protocols_app.command("show")
+@handle_errors
+def show_protocol(
+    protocol_id: Annotated[str, typer.Argument(help="Pathway id, e.g. partial-stent-loss")],
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", help="text, mermaid or json")
+    ] = ShowFormat.text,
+) -> None:
+    """Show a pathway as a text tree, a Mermaid flowchart or JSON."""
+    protocol = get_protocol(protocol_id)
+    if fmt is ShowFormat.json:
+        print_json(protocol_as_dict(protocol))
+    elif fmt is ShowFormat.mermaid:
+        sys.stdout.write(render_mermaid(protocol) + "\n")
+    else:
+        sys.stdout.write(render_tree(protocol) + "\n")
+
+
+@protocols_app.command("validate")
+@handle_errors
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Protocol files to check; the shipped library when none is given."),
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
+) -> None:
+    """Validate protocol files: schema, graph, key messages, facts and references."""
+    if not paths:
+        checked = [f"{p.id} {p.version}" for p in load_protocols().values()]
+    else:
+        checked = []
+        for path in paths:
+            protocol = load_protocol_file(path)
+            checked.append(f"{protocol.id} {protocol.version} ({path.name})")
+    if fmt is OutputFormat.json:
+        print_json({"valid": True, "protocols": checked})
+    else:
+        for line in checked:
+            console.print(f"[green]valid[/green] {line}")
+
+
+def _load_json_file(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read {what} {path}: {exc.strerror}")
+    except json.JSONDecodeError as exc:
+        fail(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
+
+
+def _parse_case(case_file: Path | None, devices: list[str], facts: list[str]) -> dict[str, Any]:
+    case: dict[str, Any] = {"facts": {}, "devices": {}}
+    if case_file is not None:
+        loaded = _load_json_file(case_file, "case file")
+        if not isinstance(loaded, dict):
+            fail(f"case file {case_file} must hold a JSON object with 'facts' and 'devices'")
+        case.update(loaded)
+    for item in devices:
+        role, sep, name = item.partition("=")
+        if not sep or not role or not name:
+            fail(f"--device takes ROLE=NAME (e.g. guide='6F guide 0.070in'), got {item!r}")
+        case["devices"][role.strip()] = name.strip()
+    for item in facts:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            fail(f"--fact takes NAME=VALUE (e.g. left_main_involved=false), got {item!r}")
+        value: Any = raw
+        lowered = raw.strip().lower()
+        if lowered in ("true", "false"):
+            value = lowered == "true"
+        else:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = raw
+        case["facts"][name.strip()] = value
+    return case
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+
+
+def run(
+    protocol_id: Annotated[
+        str | None, typer.Argument(help="Pathway id; a menu of pathways when omitted.")
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON file of answers, for a non-interactive run (see docs/protocols.md)."
+        ),
+    ] = None,
+    case_file: Annotated[
+        Path | None, typer.Option("--case", help="JSON file with the case's facts and devices.")
+    ] = None,
+    device: Annotated[
+        list[str] | None, typer.Option("--device", help="ROLE=NAME, e.g. guide='6F guide 0.070in'.")
+    ] = None,
+    fact: Annotated[list[str] | None, typer.Option("--fact", help="NAME=VALUE case fact.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Resume a session saved as JSON (interactive).")
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the session record (JSON) here when the run stops.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
+    output: Annotated[
+        Path | None, typer.Option(help="Write the record here instead of stdout.")
+    ] = None,
+) -> None:
+    """Run a pathway step by step, interactively or from an answers file."""
+    try:
+        if resume is not None:
+            session = Session.from_dict(_load_json_file(resume, "session file"))
+        else:
+            if protocol_id is None:
+                if answers is not None:
+                    fail("a non-interactive run needs a PROTOCOL_ID")
+                protocol_id = _choose_protocol()
+            protocol = get_protocol(protocol_id)
+            session = start(protocol, _parse_case(case_file, device or [], fact or []))
+        if answers is not None:
+            session = apply_answers(session, _load_json_file(answers, "answers file"))
+        else:
+            session = run_interactive(session, console)
+    except (InputError, SessionError) as exc:
+        fail(str(exc))
+    if save is not None:
+        _write_output(json.dumps(session.to_dict(), indent=2), save)
+    if fmt is OutputFormat.json:
+        record = {"summary": session.summary(), "session": session.to_dict()}
+        _write_output(json.dumps(record, indent=2, ensure_ascii=False), output)
+    else:
+        _write_output(render_record(session), output)
+
+
+def _choose_protocol() -> str:
+    protocols = list(load_protocols().values())
+    console.print(Panel.fit("stentguide - choose the situation you are in", subtitle=DISCLAIMER))
+    for index, p in enumerate(protocols, start=1):
+        console.print(f"  [bold]{index}[/bold]  {p.title}  [dim]({p.id})[/dim]")
+    while True:
+        choice = console.input("Number (q to quit): ").strip().lower()
+        if choice in ("q", "quit"):
+            raise typer.Exit(0)
+        if choice.isdigit() and 1 <= int(choice) <= len(protocols):
+            return protocols[int(choice) - 1].id
+        console.print(f"[red]Type a number from 1 to {len(protocols)}.[/red]")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(protocols_app, name="protocols")
+    app.command("run")(handle_errors(run))

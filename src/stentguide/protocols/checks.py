@@ -1,0 +1,145 @@
+"""Graph checks run on every protocol at load.
+
+A protocol is accepted only if: node ids are unique; the start node exists;
+every answer leads to an existing node; every node is reachable from the start;
+the graph has no cycle (so every walk ends, see ``docs/architecture.md``);
+every node without answers is an outcome; every key message bound to a step is
+declared and every declared one is used; every fact an answer sets or a
+precondition reads is declared with a matching type; and every ``sources``
+entry names a known reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stentguide.errors import ProtocolError
+from stentguide.protocols.model import ActionNode, FactValue, OutcomeNode, Protocol
+from stentguide.references import load_references
+
+__all__ = ["graph_problems", "validate_protocol"]
+
+
+def _sources(protocol: Protocol) -> Iterator[tuple[str, list[str]]]:
+    yield "protocol", protocol.sources
+    for key, message in protocol.key_messages.items():
+        yield f"key message {key!r}", message.sources
+    for node in protocol.nodes:
+        yield f"node {node.id!r}", node.sources
+        if isinstance(node, ActionNode):
+            for p in node.parameters:
+                yield f"node {node.id!r} parameter {p.name!r}", p.sources
+            for r in node.device_requirements:
+                yield f"node {node.id!r} device requirement {r.role!r}", list(r.sources)
+        if not isinstance(node, OutcomeNode) and node.number is not None:
+            for b in node.number.branches:
+                yield f"node {node.id!r} branch {b.id!r}", b.sources
+
+
+def _cycle(protocol: Protocol) -> list[str] | None:
+    """Return one cycle as a list of node ids, or None when the graph is acyclic."""
+    white, grey, black = 0, 1, 2
+    colour = {n.id: white for n in protocol.nodes}
+    stack: list[str] = []
+
+    def visit(node_id: str) -> list[str] | None:
+        colour[node_id] = grey
+        stack.append(node_id)
+        for nxt in protocol.node(node_id).next_ids():
+            if nxt not in colour:
+                continue
+            if colour[nxt] == grey:
+                return [*stack[stack.index(nxt) :], nxt]
+            if colour[nxt] == white and (found := visit(nxt)):
+                return found
+        stack.pop()
+        colour[node_id] = black
+        return None
+
+    for node in protocol.nodes:
+        if colour[node.id] == white and (found := visit(node.id)):
+            return found
+    return None
+
+
+def _fact_problems(protocol: Protocol) -> Iterator[str]:
+    def check(where: str, fact: str, value: FactValue) -> Iterator[str]:
+        spec = protocol.facts.get(fact)
+        if spec is None:
+            yield f"{where}: fact {fact!r} is not declared under `facts`"
+        elif not spec.accepts(value):
+            yield f"{where}: fact {fact!r} is {spec.type}, got {value!r}"
+
+    for node in protocol.nodes:
+        if isinstance(node, OutcomeNode):
+            continue
+        for pre in node.preconditions:
+            yield from check(f"node {node.id!r} precondition", pre.fact, pre.equals)
+        options = node.answers if node.number is None else node.number.branches
+        for option in options:
+            for fact, value in option.sets.items():
+                yield from check(f"node {node.id!r} answer {option.id!r}", fact, value)
+
+
+def graph_problems(protocol: Protocol) -> list[str]:
+    """Every reason the protocol is invalid, each naming the node; empty if valid."""
+    problems: list[str] = []
+    ids = [n.id for n in protocol.nodes]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    problems += [f"node {d!r}: defined more than once" for d in dupes]
+    known = set(ids)
+    if protocol.start not in known:
+        problems.append(f"start node {protocol.start!r} does not exist")
+    for node in protocol.nodes:
+        problems += [
+            f"node {node.id!r}: answer leads to unknown node {nxt!r}"
+            for nxt in node.next_ids()
+            if nxt not in known
+        ]
+        if not node.next_ids() and not isinstance(node, OutcomeNode):
+            problems.append(f"node {node.id!r}: dead end (no answers and not an outcome)")
+    if problems:
+        return problems
+
+    reached: set[str] = set()
+    frontier = [protocol.start]
+    while frontier:
+        current = frontier.pop()
+        if current not in reached:
+            reached.add(current)
+            frontier.extend(protocol.node(current).next_ids())
+    problems += [f"node {i!r}: not reachable from the start" for i in ids if i not in reached]
+
+    cycle = _cycle(protocol)
+    if cycle:
+        problems.append(f"node {cycle[0]!r}: cycle {' -> '.join(cycle)} (pathways must be acyclic)")
+
+    used: set[str] = set()
+    for node in protocol.nodes:
+        if isinstance(node, OutcomeNode):
+            continue
+        for key in node.key_messages:
+            used.add(key)
+            if key not in protocol.key_messages:
+                problems.append(f"node {node.id!r}: unknown key message {key!r}")
+    problems += [
+        f"key message {k!r}: declared but bound to no step"
+        for k in protocol.key_messages
+        if k not in used
+    ]
+    problems += list(_fact_problems(protocol))
+
+    refs = load_references()
+    for where, keys in _sources(protocol):
+        missing = [k for k in keys if k not in refs]
+        if missing:
+            problems.append(f"{where}: unknown reference(s) {', '.join(missing)}")
+    return problems
+
+
+def validate_protocol(protocol: Protocol, origin: str) -> Protocol:
+    """Return the protocol if valid; otherwise raise one error listing every problem."""
+    problems = graph_problems(protocol)
+    if problems:
+        raise ProtocolError(f"{origin}: " + "; ".join(problems))
+    return protocol

@@ -1,0 +1,542 @@
+"""The protocol engine: a pure, replayable session over a protocol graph.
+
+A :class:`Session` is an immutable value: ``start()`` makes one and every
+operation (``record``, ``acknowledge``, ``undo``, ``declare``) returns a new
+session with events appended. The events are the truth; the current step, the
+path, the facts and the outcome are derived by replaying them, so a session
+serialised with :meth:`Session.to_dict` resumes exactly with
+:meth:`Session.from_dict`. Undo appends an ``undone`` event; nothing is ever
+rewritten. Every event carries a UTC timestamp, the protocol id and version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from stentguide.devices import DeviceCheck, check_requirement, get_device
+from stentguide.errors import InputError, SessionError, StentguideError
+from stentguide.protocols.loader import get_protocol
+from stentguide.protocols.model import (
+    ActionNode,
+    AssessNode,
+    FactValue,
+    OutcomeNode,
+    Protocol,
+)
+
+__all__ = [
+    "SESSION_FORMAT",
+    "CaseContext",
+    "Event",
+    "EventType",
+    "PreconditionStatus",
+    "Session",
+    "Step",
+    "start",
+]
+
+SESSION_FORMAT = "stentguide.session/1"
+EventType = Literal["started", "entered", "declared", "acknowledged", "answered", "undone", "ended"]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CaseContext(BaseModel):
+    """What the case declares: facts (``wire_in_place: true``) and devices by role."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    devices: dict[str, str] = Field(default_factory=dict)
+
+
+class Event(BaseModel):
+    """One appended entry of the session record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(ge=0)
+    at: datetime
+    type: EventType
+    protocol_id: str
+    protocol_version: str
+    node: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PreconditionStatus(BaseModel):
+    """Whether a step's assumption holds for the case as known so far."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact: str
+    expected: FactValue
+    actual: FactValue | None
+    status: Literal["met", "unmet", "undeclared"]
+    message: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """The current step as a face shows it."""
+
+    node: AssessNode | ActionNode | OutcomeNode
+    key_messages: list[tuple[str, str, bool]]
+    preconditions: list[PreconditionStatus]
+    device_checks: list[DeviceCheck]
+
+    @property
+    def is_outcome(self) -> bool:
+        return isinstance(self.node, OutcomeNode)
+
+
+@dataclass(frozen=True)
+class _Answered:
+    seq: int
+    node: str
+    answer: str
+    facts_before: dict[str, FactValue]
+
+
+@dataclass
+class _State:
+    current: str
+    facts: dict[str, FactValue]
+    devices: dict[str, str]
+    stack: list[_Answered] = field(default_factory=list)
+    acknowledged: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _precondition_statuses(
+    node: AssessNode | ActionNode | OutcomeNode, facts: Mapping[str, FactValue]
+) -> list[PreconditionStatus]:
+    if isinstance(node, OutcomeNode):
+        return []
+    result = []
+    for pre in node.preconditions:
+        actual = facts.get(pre.fact)
+        status: Literal["met", "unmet", "undeclared"] = (
+            "undeclared" if actual is None else "met" if actual == pre.equals else "unmet"
+        )
+        result.append(
+            PreconditionStatus(
+                fact=pre.fact,
+                expected=pre.equals,
+                actual=actual,
+                status=status,
+                message=pre.message,
+            )
+        )
+    return result
+
+
+def _device_checks(
+    node: AssessNode | ActionNode | OutcomeNode, devices: Mapping[str, str]
+) -> list[DeviceCheck]:
+    if not isinstance(node, ActionNode):
+        return []
+    return [check_requirement(req, devices) for req in node.device_requirements]
+
+
+def _validate_devices(devices: Mapping[str, str]) -> None:
+    problems: dict[str, str] = {}
+    for role, name in devices.items():
+        try:
+            get_device(name)
+        except StentguideError as exc:
+            problems[f"devices.{role}"] = str(exc)
+    if problems:
+        raise InputError("the case declares devices that cannot be used", problems)
+
+
+class Session:
+    """An immutable protocol run; operations return a new session."""
+
+    __slots__ = ("_clock", "_state", "case", "events", "protocol", "session_id")
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        case: CaseContext,
+        session_id: str,
+        events: tuple[Event, ...],
+        clock: Clock = utc_now,
+        _state: _State | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.case = case
+        self.session_id = session_id
+        self.events = events
+        self._clock = clock
+        self._state = _state if _state is not None else self._replay()
+
+    # ----------------------------------------------------------------- derived state
+    def _replay(self) -> _State:
+        state = _State(
+            current=self.protocol.start,
+            facts=dict(self.case.facts),
+            devices=dict(self.case.devices),
+        )
+        for event in self.events:
+            self._apply(state, event)
+        return state
+
+    def _apply(self, state: _State, event: Event) -> None:
+        if event.type == "answered":
+            node = self.protocol.node(state.current)
+            option_sets, nxt = self._resolve(node, event.data)
+            state.stack.append(
+                _Answered(event.seq, node.id, str(event.data["answer"]), dict(state.facts))
+            )
+            state.facts.update(option_sets)
+            state.current = nxt
+        elif event.type == "undone":
+            undone = state.stack.pop()
+            state.facts = undone.facts_before
+            state.current = undone.node
+        elif event.type == "acknowledged":
+            state.acknowledged.setdefault(str(event.node), set()).update(event.data["key_messages"])
+        elif event.type == "declared":
+            state.devices.update(event.data.get("devices", {}))
+            state.facts.update(event.data.get("facts", {}))
+
+    def _resolve(
+        self, node: AssessNode | ActionNode | OutcomeNode, data: Mapping[str, Any]
+    ) -> tuple[dict[str, FactValue], str]:
+        if isinstance(node, OutcomeNode):
+            raise SessionError(f"node {node.id!r} is an outcome and takes no answer")
+        answer = data["answer"]
+        if node.number is not None:
+            for branch in node.number.branches:
+                if branch.id == answer:
+                    return dict(branch.sets), branch.next
+        for option in node.answers:
+            if option.id == answer:
+                return dict(option.sets), option.next
+        raise SessionError(f"node {node.id!r} has no answer {answer!r}")
+
+    @property
+    def current(self) -> AssessNode | ActionNode | OutcomeNode:
+        """The node the session is at."""
+        return self.protocol.node(self._state.current)
+
+    @property
+    def finished(self) -> bool:
+        return isinstance(self.current, OutcomeNode)
+
+    @property
+    def outcome(self) -> OutcomeNode | None:
+        node = self.current
+        return node if isinstance(node, OutcomeNode) else None
+
+    @property
+    def facts(self) -> dict[str, FactValue]:
+        return dict(self._state.facts)
+
+    @property
+    def devices(self) -> dict[str, str]:
+        return dict(self._state.devices)
+
+    @property
+    def path(self) -> list[str]:
+        """The nodes on the effective path, start to current (undone answers excluded)."""
+        return [a.node for a in self._state.stack] + [self._state.current]
+
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """``(node, answer)`` pairs on the effective path."""
+        return [(a.node, a.answer) for a in self._state.stack]
+
+    def step(self) -> Step:
+        """The current step with its key messages, preconditions and device checks."""
+        node = self.current
+        acked = self._state.acknowledged.get(node.id, set())
+        messages = []
+        if not isinstance(node, OutcomeNode):
+            messages = [
+                (key, self.protocol.key_messages[key].text, key in acked)
+                for key in node.key_messages
+            ]
+        return Step(
+            node=node,
+            key_messages=messages,
+            preconditions=_precondition_statuses(node, self._state.facts),
+            device_checks=_device_checks(node, self._state.devices),
+        )
+
+    def options(self) -> list[tuple[str, str]]:
+        """``(answer id, label)`` of the current step; empty at an outcome."""
+        node = self.current
+        if isinstance(node, OutcomeNode):
+            return []
+        if node.number is not None:
+            return [(b.id, b.label) for b in node.number.branches]
+        return [(a.id, a.label) for a in node.answers]
+
+    # ----------------------------------------------------------------- appending
+    def _event(self, type_: EventType, node: str | None, data: dict[str, Any], seq: int) -> Event:
+        return Event(
+            seq=seq,
+            at=self._clock(),
+            type=type_,
+            protocol_id=self.protocol.id,
+            protocol_version=self.protocol.version,
+            node=node,
+            data=data,
+        )
+
+    def _with(self, new: list[Event]) -> Session:
+        state = _State(
+            current=self._state.current,
+            facts=dict(self._state.facts),
+            devices=dict(self._state.devices),
+            stack=list(self._state.stack),
+            acknowledged={k: set(v) for k, v in self._state.acknowledged.items()},
+        )
+        for event in new:
+            self._apply(state, event)
+        return Session(
+            self.protocol, self.case, self.session_id, self.events + tuple(new), self._clock, state
+        )
+
+    def _entered_events(self, seq: int, *, announce_end: bool = True) -> list[Event]:
+        """The ``entered`` event for the current step (and ``ended`` at an outcome)."""
+        step = self.step()
+        data: dict[str, Any] = {}
+        if step.preconditions:
+            data["preconditions"] = [p.model_dump(mode="json") for p in step.preconditions]
+        if step.device_checks:
+            data["device_checks"] = [c.model_dump(mode="json") for c in step.device_checks]
+        events = [self._event("entered", step.node.id, data, seq)]
+        if announce_end and isinstance(step.node, OutcomeNode):
+            events.append(
+                self._event("ended", step.node.id, {"category": step.node.category.value}, seq + 1)
+            )
+        return events
+
+    def acknowledge(self, node_id: str, key_messages: Iterable[str] | Literal["all"]) -> Session:
+        """Record that the key messages of the current step were read and acted on."""
+        node = self._expect_current(node_id)
+        if isinstance(node, OutcomeNode):
+            raise SessionError(f"node {node_id!r} is an outcome and has no key messages")
+        wanted = list(node.key_messages) if key_messages == "all" else list(key_messages)
+        unknown = [k for k in wanted if k not in node.key_messages]
+        if unknown:
+            raise SessionError(
+                f"node {node_id!r} does not show key message(s) {', '.join(unknown)}; "
+                f"it shows {', '.join(node.key_messages) or 'none'}"
+            )
+        if not wanted:
+            return self
+        event = self._event("acknowledged", node_id, {"key_messages": wanted}, len(self.events))
+        return self._with([event])
+
+    def record(
+        self,
+        node_id: str,
+        answer: str | float,
+        *,
+        acknowledge: Iterable[str] | Literal["all"] | None = None,
+    ) -> Session:
+        """Answer the current step and move on.
+
+        ``answer`` is an answer id for a choice, or a number for a numeric
+        question. ``acknowledge`` first records key messages as acknowledged.
+        """
+        session = self.acknowledge(node_id, acknowledge) if acknowledge is not None else self
+        node = session._expect_current(node_id)
+        if isinstance(node, OutcomeNode):
+            raise SessionError(
+                f"the pathway has ended at {node.id!r}; undo to change an earlier answer"
+            )
+        data = session._answer_data(node, answer)
+        seq = len(session.events)
+        answered = session._with([session._event("answered", node.id, data, seq)])
+        return answered._with(answered._entered_events(seq + 1))
+
+    def _answer_data(self, node: AssessNode | ActionNode, answer: str | float) -> dict[str, Any]:
+        if node.number is not None:
+            question = node.number
+            try:
+                value = float(answer)
+            except (TypeError, ValueError):
+                raise SessionError(
+                    f"node {node.id!r} expects a number in {question.unit}, got {answer!r}"
+                ) from None
+            if not question.minimum <= value <= question.maximum:
+                raise SessionError(
+                    f"node {node.id!r}: {value:g} {question.unit} is outside the plausible range "
+                    f"{question.minimum:g}-{question.maximum:g} {question.unit}"
+                )
+            branch = next(b for b in question.branches if b.contains(value))
+            return {
+                "answer": branch.id,
+                "label": branch.label,
+                "value": value,
+                "unit": question.unit,
+            }
+        for option in node.answers:
+            if option.id == answer:
+                return {"answer": option.id, "label": option.label}
+        valid = ", ".join(a.id for a in node.answers)
+        raise SessionError(f"node {node.id!r} has no answer {answer!r}; expected one of: {valid}")
+
+    def undo(self, reason: str | None = None) -> Session:
+        """Step back over the last effective answer, by appending an ``undone`` event."""
+        if not self._state.stack:
+            raise SessionError("nothing to undo: no answer has been recorded")
+        last = self._state.stack[-1]
+        data: dict[str, Any] = {"undoes_seq": last.seq, "answer": last.answer}
+        if reason:
+            data["reason"] = reason
+        seq = len(self.events)
+        undone = self._with([self._event("undone", last.node, data, seq)])
+        return undone._with(undone._entered_events(seq + 1))
+
+    def declare(
+        self,
+        *,
+        devices: Mapping[str, str] | None = None,
+        facts: Mapping[str, FactValue] | None = None,
+    ) -> Session:
+        """Declare (or change) devices in use and case facts mid-run; checks are re-run."""
+        devices = dict(devices or {})
+        facts = dict(facts or {})
+        if not devices and not facts:
+            raise InputError("declare needs at least one device or fact", {"devices": "empty"})
+        _validate_devices(devices)
+        _validate_facts(self.protocol, facts)
+        seq = len(self.events)
+        declared = self._with(
+            [self._event("declared", self.current.id, {"devices": devices, "facts": facts}, seq)]
+        )
+        return declared._with(declared._entered_events(seq + 1, announce_end=False))
+
+    def _expect_current(self, node_id: str) -> AssessNode | ActionNode | OutcomeNode:
+        if node_id != self._state.current:
+            raise SessionError(f"the current step is {self._state.current!r}, not {node_id!r}")
+        return self.current
+
+    # ----------------------------------------------------------------- serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """The session as JSON-compatible data (format ``stentguide.session/1``)."""
+        return {
+            "format": SESSION_FORMAT,
+            "session_id": self.session_id,
+            "protocol_id": self.protocol.id,
+            "protocol_version": self.protocol.version,
+            "case": self.case.model_dump(mode="json"),
+            "events": [e.model_dump(mode="json") for e in self.events],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Derived facts of the run (path, answers, outcome) for reports and stores."""
+        outcome = self.outcome
+        first = self.events[0].at if self.events else None
+        last = self.events[-1].at if self.events else None
+        return {
+            "session_id": self.session_id,
+            "protocol_id": self.protocol.id,
+            "protocol_version": self.protocol.version,
+            "finished": self.finished,
+            "current": self.current.id,
+            "path": self.path,
+            "answers": [{"node": n, "answer": a} for n, a in self.answers],
+            "outcome": outcome.id if outcome else None,
+            "outcome_category": outcome.category.value if outcome else None,
+            "started_at": first.isoformat() if first else None,
+            "last_event_at": last.isoformat() if last else None,
+            "elapsed_seconds": (last - first).total_seconds() if first and last else 0.0,
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, protocol: Protocol | None = None, clock: Clock = utc_now
+    ) -> Session:
+        """Resume a serialised session; the protocol id and version must match."""
+        if not isinstance(data, Mapping) or data.get("format") != SESSION_FORMAT:
+            raise SessionError(
+                f"not a stentguide session record (expected format {SESSION_FORMAT})"
+            )
+        missing = [
+            k
+            for k in ("session_id", "protocol_id", "protocol_version", "case", "events")
+            if k not in data
+        ]
+        if missing:
+            raise SessionError(f"session record lacks {', '.join(missing)}")
+        protocol = protocol or get_protocol(str(data["protocol_id"]))
+        if (protocol.id, protocol.version) != (data["protocol_id"], data["protocol_version"]):
+            raise SessionError(
+                f"session was recorded with {data['protocol_id']} {data['protocol_version']}, "
+                f"not {protocol.id} {protocol.version}"
+            )
+        try:
+            case = CaseContext.model_validate(data["case"])
+            events = tuple(Event.model_validate(e) for e in data["events"])
+        except ValidationError as exc:
+            raise SessionError(f"session record is malformed: {exc.errors()[0]['msg']}") from None
+        for index, event in enumerate(events):
+            if event.seq != index:
+                raise SessionError(f"session events are not consecutive at position {index}")
+            if (event.protocol_id, event.protocol_version) != (protocol.id, protocol.version):
+                raise SessionError(f"event {index} belongs to another protocol version")
+        session = cls(protocol, case, str(data["session_id"]), events, clock, _State("", {}, {}))
+        try:
+            state = session._replay()
+        except (KeyError, IndexError) as exc:
+            raise SessionError(f"session events do not replay on {protocol.id}: {exc}") from None
+        return cls(protocol, case, session.session_id, events, clock, state)
+
+
+def _validate_facts(protocol: Protocol, facts: Mapping[str, FactValue]) -> None:
+    problems: dict[str, str] = {}
+    for name, value in facts.items():
+        spec = protocol.facts.get(name)
+        if spec is None:
+            known = ", ".join(protocol.facts) or "none"
+            problems[f"facts.{name}"] = f"not a fact of {protocol.id} (known: {known})"
+        elif not spec.accepts(value):
+            problems[f"facts.{name}"] = f"expected {spec.type}, got {value!r}"
+    if problems:
+        raise InputError("the case declares facts the protocol does not know", problems)
+
+
+def start(
+    protocol: Protocol | str,
+    case: CaseContext | Mapping[str, Any] | None = None,
+    *,
+    clock: Clock = utc_now,
+    session_id: str | None = None,
+) -> Session:
+    """Start a session at the protocol's first step.
+
+    ``case`` declares facts and devices (roles -> catalogue or generic names);
+    unknown devices or facts raise :class:`InputError` naming each field.
+    """
+    if isinstance(protocol, str):
+        protocol = get_protocol(protocol)
+    if case is None:
+        case = CaseContext()
+    elif not isinstance(case, CaseContext):
+        try:
+            case = CaseContext.model_validate(case)
+        except ValidationError as exc:
+            problems = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
+            raise InputError("the case is malformed", problems) from None
+    _validate_devices(case.devices)
+    _validate_facts(protocol, case.facts)
+    session = Session(protocol, case, session_id or uuid.uuid4().hex, (), clock)
+    started = session._with(
+        [session._event("started", None, {"case": case.model_dump(mode="json")}, 0)]
+    )
+    return started._with(started._entered_events(1))

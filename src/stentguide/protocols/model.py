@@ -1,0 +1,258 @@
+"""The data model of a management pathway (a *protocol*), validated at load.
+
+A protocol is a directed acyclic graph of nodes:
+
+``assess``
+    A question with typed answers: a choice among named options, or a number
+    (with unit and allowed range) whose value selects a branch.
+``action``
+    What to do, with parameters (value + unit + source), the device
+    requirements the step needs, the key messages that apply, and a question
+    about what happened, whose answers lead on.
+``outcome``
+    A terminal node with a category (retrieved, removed en bloc, ...).
+
+Every node cites at least one reference. Key messages are declared once per
+protocol and bound to the steps where they apply. Answers may *set facts*
+(``wire_in_place: false``) that later preconditions read.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from stentguide.devices import DeviceRequirement
+
+__all__ = [
+    "ActionNode",
+    "Answer",
+    "AssessNode",
+    "FactSpec",
+    "FactValue",
+    "KeyMessage",
+    "Node",
+    "NumberBranch",
+    "OutcomeCategory",
+    "OutcomeNode",
+    "Parameter",
+    "Precondition",
+    "Protocol",
+]
+
+FactValue = bool | int | float | str
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+FactName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Sources = Annotated[list[str], Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutcomeCategory(str, enum.Enum):
+    """How a pathway ended; the registry counts outcomes by these categories."""
+
+    retrieved = "retrieved"
+    removed_en_bloc = "removed-en-bloc"
+    deployed_in_situ = "deployed-in-situ"
+    crushed = "crushed"
+    left_in_place = "left-in-place"
+    surgical_referral = "surgical-referral"
+    stent_delivered = "stent-delivered"
+    staged_reattempt = "staged-reattempt"
+    procedure_stopped = "procedure-stopped"
+    bailout = "bailout"
+    specialist_referral = "specialist-referral"
+    changed_pathway = "changed-pathway"
+
+
+class KeyMessage(_Strict):
+    """A safety message declared once and shown at every step that binds it."""
+
+    text: str = Field(min_length=3)
+    sources: Sources
+
+
+class FactSpec(_Strict):
+    """A fact about the case that answers set and preconditions read."""
+
+    type: Literal["bool", "number", "text"]
+    description: str = Field(min_length=3)
+
+    def accepts(self, value: FactValue) -> bool:
+        if self.type == "bool":
+            return isinstance(value, bool)
+        if self.type == "number":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, str)
+
+
+class Parameter(_Strict):
+    """A named setting of an action, e.g. inflation pressure 3 atm."""
+
+    name: str
+    value: float | str
+    unit: str | None = None
+    note: str | None = None
+    sources: Sources
+
+
+class Precondition(_Strict):
+    """A fact the step assumes. Unmet or undeclared, it is shown as a warning at the step."""
+
+    fact: FactName
+    equals: FactValue
+    message: str = Field(min_length=3, description="Why the step needs it, shown when unmet.")
+
+
+class Answer(_Strict):
+    """One option of a choice question."""
+
+    id: Slug
+    label: str = Field(min_length=1)
+    next: Slug
+    sets: dict[FactName, FactValue] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class NumberBranch(_Strict):
+    """One range of a numeric question: ``min <= value < max`` leads to ``next``."""
+
+    id: Slug
+    label: str
+    min: float | None = None
+    max: float | None = None
+    next: Slug
+    sets: dict[FactName, FactValue] = Field(default_factory=dict)
+    sources: list[str] = Field(default_factory=list)
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
+
+
+class NumberQuestion(_Strict):
+    """A numeric answer with its unit, plausible range and branches."""
+
+    unit: str
+    minimum: float
+    maximum: float
+    branches: Annotated[list[NumberBranch], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _branches_cover_range(self) -> NumberQuestion:
+        if self.minimum >= self.maximum:
+            raise ValueError("minimum must be below maximum")
+        probes = {self.minimum, self.maximum}
+        for b in self.branches:
+            probes.update(v for v in (b.min, b.max) if v is not None)
+        for probe in sorted(probes):
+            if not self.minimum <= probe <= self.maximum:
+                continue
+            hits = [b.id for b in self.branches if b.contains(probe)]
+            if len(hits) != 1:
+                raise ValueError(f"value {probe:g} falls in {len(hits)} branches, expected 1")
+        return self
+
+
+class _NodeBase(_Strict):
+    id: Slug
+    title: str = Field(min_length=3)
+    sources: Sources
+    detail: str | None = Field(default=None, description="Evidence and context, for teaching.")
+
+
+class _AskingNode(_NodeBase):
+    question: str = Field(min_length=3)
+    answers: list[Answer] = Field(default_factory=list)
+    number: NumberQuestion | None = None
+    key_messages: list[Slug] = Field(default_factory=list)
+    preconditions: list[Precondition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_answer_kind(self) -> _AskingNode:
+        if bool(self.answers) == (self.number is not None):
+            raise ValueError("give either `answers` (a choice) or `number`, not both or neither")
+        ids = [a.id for a in self.answers] + [
+            b.id for b in (self.number.branches if self.number else [])
+        ]
+        if len(ids) != len(set(ids)):
+            raise ValueError("answer ids must be unique within a node")
+        return self
+
+    def next_ids(self) -> list[str]:
+        if self.number is not None:
+            return [b.next for b in self.number.branches]
+        return [a.next for a in self.answers]
+
+
+class AssessNode(_AskingNode):
+    """A question about the situation."""
+
+    kind: Literal["assess"]
+
+
+class ActionNode(_AskingNode):
+    """Something to do, then a question about what happened."""
+
+    kind: Literal["action"]
+    instruction: str = Field(min_length=3)
+    parameters: list[Parameter] = Field(default_factory=list)
+    device_requirements: list[DeviceRequirement] = Field(default_factory=list)
+    avoid: list[str] = Field(default_factory=list, description="What not to do at this step.")
+
+
+class OutcomeNode(_NodeBase):
+    """A terminal node."""
+
+    kind: Literal["outcome"]
+    category: OutcomeCategory
+    summary: str = Field(min_length=3)
+    follow_up: list[str] = Field(default_factory=list)
+    continue_with: Slug | None = Field(
+        default=None, description="The protocol to continue with (category changed-pathway)."
+    )
+
+    @model_validator(mode="after")
+    def _continue_with_iff_changed(self) -> OutcomeNode:
+        changed = self.category is OutcomeCategory.changed_pathway
+        if changed != (self.continue_with is not None):
+            raise ValueError("`continue_with` goes with, and only with, category changed-pathway")
+        return self
+
+    def next_ids(self) -> list[str]:
+        return []
+
+
+Node = Annotated[AssessNode | ActionNode | OutcomeNode, Field(discriminator="kind")]
+
+
+class Protocol(_Strict):
+    """A versioned management pathway."""
+
+    id: Slug
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    title: str
+    summary: str
+    when_to_use: str
+    evidence_note: str = Field(description="How strong the evidence behind this pathway is.")
+    start: Slug
+    key_messages: dict[Slug, KeyMessage]
+    facts: dict[FactName, FactSpec] = Field(default_factory=dict)
+    nodes: Annotated[list[Node], Field(min_length=2)]
+    sources: Sources
+
+    _index: dict[str, AssessNode | ActionNode | OutcomeNode] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: object, /) -> None:
+        self._index.update((n.id, n) for n in self.nodes)
+
+    def node(self, node_id: str) -> AssessNode | ActionNode | OutcomeNode:
+        """The node with this id (``KeyError`` if none; loading guarantees ids resolve)."""
+        return self._index[node_id]
+
+    @property
+    def outcomes(self) -> list[OutcomeNode]:
+        return [n for n in self.nodes if isinstance(n, OutcomeNode)]

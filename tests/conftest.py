@@ -1,0 +1,59 @@
+"""Shared test fixtures: a deterministic clock and the CLI entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+
+class FakeClock:
+    """A clock that advances by a fixed step at every reading (deterministic timestamps)."""
+
+    def __init__(self, start: datetime | None = None, step_seconds: float = 7.0) -> None:
+        self.now = start or datetime(2026, 1, 31, 23, 59, 0, tzinfo=UTC)
+        self.step = timedelta(seconds=step_seconds)
+
+    def __call__(self) -> datetime:
+        current = self.now
+        self.now += self.step
+        return current
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator[CliRun]:
+    """Run the real ``stentguide`` entry point in a subprocess."""
+
+    def run(
+        *args: str, input: str | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "COLUMNS": "120",
+            "NO_COLOR": "1",
+            "STENTGUIDE_DATA_DIR": str(tmp_path / "data"),
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "stentguide", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=check,
+            timeout=120,
+        )
+
+    yield run
