@@ -1,0 +1,79 @@
+"""Loading the score specs shipped in ``knowledge/scores/`` (validated, cached, lazy)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from stentguide.errors import InputError, KnowledgeError, UnknownNameError
+from stentguide.knowledge import knowledge_path
+from stentguide.references import check_sources
+from stentguide.risk._model import ScoreSpec, WithheldScore
+
+__all__ = ["all_specs", "get_spec", "withheld_scores"]
+
+_WITHHELD_FILE = "withheld.yaml"
+
+
+def _read(name: str) -> Any:
+    path = knowledge_path("scores", name)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"scores/{name}: cannot be read: {exc}") from exc
+
+
+def _spec_sources(spec: ScoreSpec) -> list[str]:
+    keys = list(spec.sources)
+    keys += [k for p in spec.parameters for k in p.sources]
+    keys += [k for r in spec.rules for k in r.sources]
+    for cat in spec.categories:
+        keys += cat.sources
+        keys += [k for o in cat.outcome for k in o.sources]
+    keys += [k for o in spec.outcome for k in o.sources]
+    return keys
+
+
+@functools.cache
+def all_specs() -> dict[str, ScoreSpec]:
+    """Every shipped score spec by name; each validated and its sources checked."""
+    specs: dict[str, ScoreSpec] = {}
+    for path in sorted(knowledge_path("scores").glob("*.yaml")):
+        if path.name == _WITHHELD_FILE:
+            continue
+        try:
+            spec = ScoreSpec.model_validate(_read(path.name))
+        except ValidationError as exc:
+            raise KnowledgeError(f"scores/{path.name}: {exc}") from exc
+        if f"{spec.name}.yaml" != path.name:
+            raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
+        check_sources(_spec_sources(spec), f"scores/{path.name}")
+        specs[spec.name] = spec
+    return specs
+
+
+@functools.cache
+def withheld_scores() -> tuple[WithheldScore, ...]:
+    """Scores known but not shipped, each with the reason."""
+    raw = _read(_WITHHELD_FILE) or {}
+    try:
+        items = tuple(WithheldScore.model_validate(x) for x in raw.get("withheld", []))
+    except ValidationError as exc:
+        raise KnowledgeError(f"scores/{_WITHHELD_FILE}: {exc}") from exc
+    check_sources([k for w in items for k in w.sources], f"scores/{_WITHHELD_FILE}")
+    return items
+
+
+def get_spec(name: str) -> ScoreSpec:
+    """The spec of score ``name``; a withheld score or an unknown name is an input error."""
+    specs = all_specs()
+    if name in specs:
+        return specs[name]
+    for item in withheld_scores():
+        if item.name == name:
+            raise InputError(f"{item.title} is not available yet: {item.reason.strip()}")
+    raise UnknownNameError("score", name, specs)

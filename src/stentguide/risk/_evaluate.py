@@ -1,0 +1,186 @@
+"""The one evaluation path: any score spec over NumPy columns, one row or a million.
+
+Each rule becomes a vectorised expression (flag, level membership, comparison,
+points per unit, or a clipped linear axis); the total is their sum; the category
+comes from the bands (``np.searchsorted``) or, for criteria sets such as ARC-HBR,
+from the counts of met rules per group. Equations (Cockcroft-Gault) are the only
+score-specific code, and take their constants from the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from stentguide.risk._model import (
+    Condition,
+    LevelValues,
+    ParamRef,
+    Rule,
+    ScoreSpec,
+    Variable,
+)
+
+__all__ = ["Evaluation", "active_rules", "evaluate", "integral_points"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+ParamValues = dict[str, float | str]
+
+_COMPARE: dict[str, Callable[[FloatArray, Any], BoolArray]] = {
+    "ge": np.greater_equal,
+    "gt": np.greater,
+    "le": np.less_equal,
+    "lt": np.less,
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Column-wise results: total, points per rule, met counts per group, category index."""
+
+    total: FloatArray
+    rule_points: dict[str, FloatArray]
+    group_counts: dict[str, npt.NDArray[np.int64]]
+    category: npt.NDArray[np.intp] | None
+    near_cutoff: BoolArray | None
+
+
+def active_rules(spec: ScoreSpec, params: ParamValues) -> list[Rule]:
+    """The rules that apply under these parameter values."""
+    return [
+        r
+        for r in spec.rules
+        if not r.active_when or all(params.get(k) == v for k, v in r.active_when.items())
+    ]
+
+
+def integral_points(spec: ScoreSpec) -> bool:
+    """True when every total of this score is a whole number."""
+    return spec.kind != "equation" and all(
+        r.linear is None and float(r.points).is_integer() for r in spec.rules
+    )
+
+
+def evaluate(
+    spec: ScoreSpec, params: ParamValues, values: dict[str, npt.NDArray[Any]], n: int
+) -> Evaluation:
+    """Score ``n`` rows whose inputs are the arrays in ``values`` (already validated)."""
+    if spec.kind == "equation":
+        total = _EQUATIONS[spec.equation or ""](spec, values)
+        return Evaluation(np.round(total, spec.decimals), {}, {}, None, None)
+    variables = {v.name: v for v in spec.variables}
+    rule_points: dict[str, FloatArray] = {}
+    group_counts: dict[str, npt.NDArray[np.int64]] = {}
+    total = np.zeros(n, dtype=np.float64)
+    for rule in active_rules(spec, params):
+        points = _rule_points(rule, params, values, variables)
+        rule_points[rule.id] = points
+        total += points
+        if rule.group is not None:
+            met = (points != 0).astype(np.int64)
+            group_counts[rule.group] = group_counts.get(rule.group, np.zeros(n, np.int64)) + met
+    total = np.round(total, spec.decimals)
+    category = _categorise(spec, total, group_counts)
+    near = None
+    if spec.uncertainty_margin is not None and spec.kind == "points":
+        cuts = np.array([c.at_least for c in spec.categories[1:]], dtype=np.float64)
+        gaps = np.abs(total[:, None] - cuts[None, :])
+        near = np.asarray((gaps <= spec.uncertainty_margin).any(axis=1), dtype=bool)
+    return Evaluation(total, rule_points, group_counts, category, near)
+
+
+def _rule_points(
+    rule: Rule,
+    params: ParamValues,
+    values: dict[str, npt.NDArray[Any]],
+    variables: dict[str, Variable],
+) -> FloatArray:
+    if rule.per_unit is not None:
+        x = values[rule.per_unit.variable]
+        return np.floor(x / rule.per_unit.unit) * rule.points
+    if rule.linear is not None:
+        lin = rule.linear
+        x = np.clip(values[lin.variable], min(lin.x0, lin.x1), max(lin.x0, lin.x1))
+        slope = (lin.points1 - lin.points0) / (lin.x1 - lin.x0)
+        result: FloatArray = lin.points0 + slope * (x - lin.x0)
+        return result
+    met = _condition(rule.when[0], params, values, variables)
+    for cond in rule.when[1:]:
+        met = met & _condition(cond, params, values, variables)
+    return np.where(met, rule.points, 0.0)
+
+
+def _condition(
+    cond: Condition,
+    params: ParamValues,
+    values: dict[str, npt.NDArray[Any]],
+    variables: dict[str, Variable],
+) -> BoolArray:
+    x = values[cond.variable]
+    if cond.levels is not None:
+        levels = variables[cond.variable].levels or []
+        return np.isin(x, [levels.index(level) for level in cond.levels])
+    if cond.op is None:
+        flag: BoolArray = x.astype(bool, copy=False)
+        return flag
+    op = str(params[cond.op.parameter]) if isinstance(cond.op, ParamRef) else cond.op
+    return _COMPARE[op](x, _threshold(cond.value, params, values, variables))
+
+
+def _threshold(
+    value: float | ParamRef | LevelValues | None,
+    params: ParamValues,
+    values: dict[str, npt.NDArray[Any]],
+    variables: dict[str, Variable],
+) -> float | FloatArray:
+    if isinstance(value, ParamRef):
+        return float(params[value.parameter])
+    if isinstance(value, LevelValues):
+        levels = variables[value.by].levels or []
+        table = np.array([value.values[level] for level in levels], dtype=np.float64)
+        by_row: FloatArray = table[values[value.by]]
+        return by_row
+    return float(value or 0.0)
+
+
+def _categorise(
+    spec: ScoreSpec, total: FloatArray, group_counts: dict[str, npt.NDArray[np.int64]]
+) -> npt.NDArray[np.intp] | None:
+    if not spec.categories:
+        return None
+    if spec.kind == "criteria":
+        last = len(spec.categories) - 1
+        index = np.full(total.shape, last, dtype=np.intp)
+        for i in range(last - 1, -1, -1):
+            matched = np.zeros(total.shape, dtype=bool)
+            for threshold in spec.categories[i].when_any_group or []:
+                counts = group_counts.get(threshold.group, np.zeros(total.shape, np.int64))
+                matched |= counts >= threshold.at_least
+            index = np.where(matched, i, index)
+        return index
+    edges = np.array([c.at_least for c in spec.categories[1:]], dtype=np.float64)
+    bands: npt.NDArray[np.intp] = np.searchsorted(edges, total, side="right")
+    return bands
+
+
+def _cockcroft_gault(spec: ScoreSpec, values: dict[str, npt.NDArray[Any]]) -> FloatArray:
+    """Cockcroft DW, Gault MH. Nephron 1976;16:31-41 (constants from the spec)."""
+    k = spec.constants
+    levels = next(v.levels for v in spec.variables if v.name == "sex") or []
+    female = values["sex"] == levels.index("female")
+    clearance: FloatArray = (
+        (k["age_offset"] - values["age_years"])
+        * values["weight_kg"]
+        / (k["denominator"] * values["serum_creatinine_mg_dl"])
+    )
+    return np.where(female, clearance * k["female_factor"], clearance)
+
+
+_EQUATIONS: dict[str, Callable[[ScoreSpec, dict[str, npt.NDArray[Any]]], FloatArray]] = {
+    "cockcroft_gault": _cockcroft_gault,
+}
