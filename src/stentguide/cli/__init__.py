@@ -26,9 +26,6 @@ def _register() -> None:
     from stentguide.cli import leaflet
 
     leaflet.register(app)
-    from stentguide.cli import devices
-
-    devices.register(app)
     from stentguide.cli import score
 
     score.register(app)
