@@ -26,9 +26,15 @@ def _register() -> None:
     from stentguide.cli import leaflet
 
     leaflet.register(app)
+    from stentguide.cli import devices
+
+    devices.register(app)
     from stentguide.cli import score
 
     score.register(app)
+    from stentguide.cli import cases
+
+    cases.register(app)
 
 
 def main() -> None:
