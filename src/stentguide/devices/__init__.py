@@ -13,19 +13,27 @@ parses and shows inches, French sizes, kPa and bar at the edges.
 
 from __future__ import annotations
 
-from stentguide.devices.catalog import get_device, list_devices
+from stentguide.devices.catalog import DEVICE_KINDS, get_device, list_devices
 from stentguide.devices.compliance import (
     Inflation,
     PostDilatation,
     balloon_diameter_at,
     max_post_dilatation,
 )
-from stentguide.devices.fit import FitItem, FitResult, SnareChoice, check_fit, choose_snare
+from stentguide.devices.fit import (
+    FitItem,
+    FitResult,
+    SnareChoice,
+    SnareOption,
+    check_fit,
+    choose_snare,
+)
 from stentguide.devices.model import Device, Figure
 from stentguide.devices.requirement import DeviceCheck, DeviceRequirement, check_requirement
 from stentguide.devices.units import format_length, format_pressure, parse_length, parse_pressure
 
 __all__ = [
+    "DEVICE_KINDS",
     "Device",
     "DeviceCheck",
     "DeviceRequirement",
@@ -35,6 +43,7 @@ __all__ = [
     "Inflation",
     "PostDilatation",
     "SnareChoice",
+    "SnareOption",
     "balloon_diameter_at",
     "check_fit",
     "check_requirement",

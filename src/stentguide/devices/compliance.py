@@ -144,9 +144,14 @@ def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Infl
         estimated = False
     else:
         if dev.nominal_pressure is None:
+            example = (
+                "'balloon 3.0x12 NC 12/20 atm'"
+                if isinstance(dev, Balloon)
+                else "'stent 3.0x18 10/16 atm'"
+            )
             raise DeviceError(
                 f"{dev.name}: nominal pressure unknown, so no diameter can be estimated; "
-                "declare it, e.g. 'stent 3.0x18 10/16 atm'"
+                f"declare the nominal and rated burst pressures, e.g. {example}"
             )
         nominal_value = dev.nominal_pressure.value
         slope = _slope(dev, nominal_value, burst)
