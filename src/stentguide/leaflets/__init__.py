@@ -26,7 +26,7 @@ from stentguide.leaflets.plan import (
     parse_plan,
     plan_schema,
 )
-from stentguide.leaflets.readability import Readability, leaflet_text, readability
+from stentguide.leaflets.reading_level import Readability, leaflet_text, readability
 from stentguide.leaflets.render import LEAFLET_PAGES, plan_specifics, render_html, render_pdf
 from stentguide.leaflets.schedule import MedicineCourse, add_months, antiplatelet_schedule
 

@@ -204,8 +204,8 @@ def plan_specifics(plan: LeafletPlan | dict[str, Any]) -> list[str]:
 def render_pdf(plan: LeafletPlan | dict[str, Any]) -> bytes:
     """The leaflet for ``plan`` as PDF bytes (WeasyPrint, local fonts, no network)."""
     html = render_html(plan)
-    from weasyprint import HTML  # noqa: PLC0415 - loads Pango; only needed for PDF
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
     document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)

