@@ -1,0 +1,106 @@
+"""Registry fixtures: a fresh SQLite file per test, and a fresh PostgreSQL schema per test.
+
+PostgreSQL comes from STENTGUIDE_TEST_PG_URL (default: the local test server).
+If it does not answer, the PostgreSQL tests fail with a message saying so;
+set STENTGUIDE_SKIP_PG=1 to skip them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from stentguide.cases import Registry
+
+PG_URL = os.environ.get(
+    "STENTGUIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'registry.sqlite'}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return _sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    if os.environ.get("STENTGUIDE_SKIP_PG") == "1":
+        pytest.skip("STENTGUIDE_SKIP_PG=1")
+    admin = sa.create_engine(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL does not answer at {PG_URL} ({exc.orig}); start it with "
+            "scripts/ensure-postgres.sh, point STENTGUIDE_TEST_PG_URL at a server, "
+            "or set STENTGUIDE_SKIP_PG=1",
+            pytrace=False,
+        )
+    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return _sqlite_url(tmp_path)
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    with Registry.open(db_url) as opened:
+        yield opened
+
+
+def make_case(**overrides: object) -> dict[str, object]:
+    case: dict[str, object] = {
+        "patient_id": "P-0001",
+        "procedure_date": "2024-03-01",
+        "operator": "dr-a",
+        "access": "radial",
+        "lesions": [{"vessel": "LAD", "calcified": True}],
+        "devices": {"guide": "6F EBU", "stent": "DES 3.0 x 18"},
+        "outcome": "deployed",
+        "complications": [],
+    }
+    case.update(overrides)
+    return case
+
+
+def make_session(events: int = 2, session_id: str | None = None) -> dict[str, object]:
+    return {
+        "format": "stentguide.session/1",
+        "session_id": session_id or uuid.uuid4().hex,
+        "protocol_id": "stent-loss",
+        "protocol_version": "1.0",
+        "case": {"facts": {"wire_through_stent": True}, "devices": {"guide": "6F EBU"}},
+        "events": [
+            {
+                "seq": i,
+                "at": f"2024-03-01T10:{i:02d}:00+00:00",
+                "type": "started" if i == 0 else "answered",
+                "node": None if i == 0 else f"q{i}",
+                "data": {} if i == 0 else {"answer": "yes"},
+            }
+            for i in range(events)
+        ],
+    }

@@ -1,0 +1,101 @@
+"""Several writing processes lose nothing; a writer killed mid-transaction changes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from stentguide.cases import Registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WRITER = textwrap.dedent(
+    """
+    import sys, uuid
+    from stentguide.cases import Registry
+    from tests.cases.conftest import make_case, make_session
+    url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    with Registry.open(url) as registry:
+        for i in range(count):
+            case = registry.add_case(make_case(patient_id=f"W{worker}-{i}"), actor=f"w{worker}")
+            registry.save_run(make_session(events=3), actor=f"w{worker}", case_uid=case.uid)
+    """
+)
+
+KILLED = textwrap.dedent(
+    """
+    import sys, time
+    from stentguide.cases import Registry
+    from tests.cases.conftest import make_case
+    with Registry.open(sys.argv[1]) as registry:
+        with registry.batch(actor="doomed") as batch:
+            for i in range(200):
+                batch.add_case(make_case(patient_id=f"K-{i}"))
+            print("mid-write", flush=True)
+            time.sleep(120)
+    """
+)
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
+
+
+def test_concurrent_writer_processes_lose_nothing(db_url: str) -> None:
+    Registry.open(db_url).close()
+    workers, each = 4, 15
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, db_url, str(w), str(each)],
+            env=_env(),
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(workers)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    with Registry.open(db_url) as registry:
+        assert registry.count_cases() == workers * each
+        runs = registry.list_runs(limit=None)
+        assert len(runs) == workers * each
+        assert all(run.events == 3 for run in runs)
+        assert len(registry.audit_entries(limit=10_000)) == 2 * workers * each
+
+
+@pytest.mark.slow
+def test_writer_killed_mid_write_leaves_database_as_before(db_url: str) -> None:
+    with Registry.open(db_url) as registry:
+        from tests.cases.conftest import make_case
+
+        registry.add_case(make_case(patient_id="BEFORE"), actor="a")
+        before = registry.count_cases()
+        audit_before = len(registry.audit_entries(limit=10_000))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, db_url],
+        env=_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "mid-write", proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    with Registry.open(db_url) as registry:
+        assert registry.count_cases() == before
+        assert len(registry.audit_entries(limit=10_000)) == audit_before
+        registry.add_case(make_case(patient_id="AFTER"), actor="a")
+        assert registry.count_cases() == before + 1

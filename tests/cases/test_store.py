@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import copy
+
+import pytest
+import sqlalchemy as sa
+
+from stentguide.cases import CaseFilter, Registry
+from stentguide.cases.migrate import schema_status
+from stentguide.errors import InputError, StoreError
+from tests.cases.conftest import make_case, make_session
+
+
+def test_case_round_trip_and_listing(registry: Registry) -> None:
+    stored = registry.add_case(
+        make_case(complications=[{"kind": "stent_loss", "technique": "snare", "success": True}]),
+        actor="nurse-1",
+    )
+    again = registry.get_case(stored.uid)
+    assert again == stored
+    assert again.complications[0].technique is not None
+    assert again.created_by == "nurse-1" and again.version == 1
+    registry.add_case(make_case(patient_id="P-0002", operator="dr-b"), actor="nurse-1")
+    assert registry.count_cases() == 2
+    assert [c.patient_id for c in registry.list_cases(CaseFilter(operator="dr-b"))] == ["P-0002"]
+    assert registry.count_cases(CaseFilter(complication="stent_loss")) == 1
+
+
+def test_missing_and_impossible_fields_are_named(registry: Registry) -> None:
+    bad = make_case(procedure_date="2024-02-30")
+    del bad["operator"]
+    with pytest.raises(InputError) as caught:
+        registry.add_cases([make_case(), bad], actor="x")
+    assert set(caught.value.problems) == {"row 2: procedure_date", "row 2: operator"}
+    assert registry.count_cases() == 0
+
+
+def test_patient_name_is_not_a_pseudonym(registry: Registry) -> None:
+    with pytest.raises(InputError, match="patient_id"):
+        registry.add_case(make_case(patient_id="John Smith"), actor="x")
+
+
+def test_update_is_audited_with_old_and_new_values(registry: Registry) -> None:
+    stored = registry.add_case(make_case(), actor="a")
+    updated = registry.update_case(stored.uid, {"operator": "dr-z"}, actor="b")
+    assert updated.operator == "dr-z" and updated.version == 2 and updated.updated_by == "b"
+    entries = registry.audit_entries(entity="case", entity_id=stored.uid)
+    assert [(e.actor, e.action) for e in entries] == [("b", "update"), ("a", "create")]
+    assert entries[0].detail["changed"] == {"operator": ["dr-a", "dr-z"]}
+    with pytest.raises(StoreError, match="changed meanwhile"):
+        registry.update_case(stored.uid, {"operator": "dr-y"}, actor="c", expected_version=1)
+
+
+def test_run_is_stored_appended_and_reloaded(registry: Registry) -> None:
+    case = registry.add_case(make_case(), actor="a")
+    session = make_session(events=2)
+    first = registry.save_run(session, actor="a", case_uid=case.uid)
+    assert first.events == 2 and first.case_uid == case.uid
+    grown = make_session(events=4, session_id=str(session["session_id"]))
+    second = registry.save_run(grown, actor="a", outcome_id="retrieved", outcome_category="retrieval")
+    assert second.events == 4 and second.outcome_id == "retrieved"
+    assert registry.load_run(str(session["session_id"])) == grown
+    assert [r.run_id for r in registry.get_case(case.uid).runs] == [session["session_id"]]
+
+
+def test_run_history_cannot_be_rewritten_or_shortened(registry: Registry) -> None:
+    session = make_session(events=3)
+    registry.save_run(session, actor="a")
+    rewritten = copy.deepcopy(session)
+    rewritten["events"][1]["data"] = {"answer": "no"}  # type: ignore[index]
+    with pytest.raises(StoreError, match="event 1 differs"):
+        registry.save_run(rewritten, actor="a")
+    with pytest.raises(StoreError, match="append-only"):
+        registry.save_run(make_session(events=2, session_id=str(session["session_id"])), actor="a")
+    assert registry.load_run(str(session["session_id"])) == session
+
+
+def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:
+    session = make_session(events=2)
+    session["events"][1]["seq"] = 5  # type: ignore[index]
+    session["events"][0]["at"] = "2024-03-01T10:00:00"  # type: ignore[index]
+    with pytest.raises(InputError) as caught:
+        registry.save_run(session, actor="a")
+    assert "events" in caught.value.problems or any("events" in k for k in caught.value.problems)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET {c} = {v}", "DELETE FROM {t}"])
+@pytest.mark.parametrize(
+    ("table", "column", "value"), [("run_events", "type", "'x'"), ("audit_log", "actor", "'x'")]
+)
+def test_database_refuses_update_and_delete_of_history(
+    registry: Registry, statement: str, table: str, column: str, value: str
+) -> None:
+    registry.save_run(make_session(events=2), actor="a")
+    sql = statement.format(t=table, c=column, v=value)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), registry.engine.begin() as conn:
+        conn.exec_driver_sql(sql)
+    with registry.engine.connect() as conn:
+        assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() >= 1
+
+
+def test_newer_database_is_refused(db_url: str) -> None:
+    Registry.open(db_url).close()
+    with Registry.open(db_url) as registry, registry.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    with pytest.raises(StoreError, match="newer than this version"):
+        Registry.open(db_url)
+
+
+def test_migration_is_idempotent_and_current(registry: Registry) -> None:
+    status = schema_status(registry.engine)
+    assert status.up_to_date
+    Registry.open(registry.url if registry.dialect == "sqlite" else str(registry.engine.url.render_as_string(hide_password=False))).close()
+    assert registry.status().current == status.head
+
+
+def test_migrated_tables_match_the_schema_module(registry: Registry) -> None:
+    from stentguide.cases.schema import metadata
+
+    inspector = sa.inspect(registry.engine)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
