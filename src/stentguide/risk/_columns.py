@@ -75,11 +75,12 @@ class Columns:
             shown = pl.Series([_show(raw[i]) for i in rows], dtype=pl.String)
         self.problems.append(Problem(name, rows, why, shown))
 
-    def bad_rows(self) -> npt.NDArray[np.bool_]:
-        """A mask of the rows with at least one problem."""
+    def bad_rows(self, name: str | None = None) -> npt.NDArray[np.bool_]:
+        """A mask of the rows with at least one problem (in field ``name``, if given)."""
         bad = np.zeros(self.n, dtype=bool)
         for problem in self.problems:
-            bad[problem.rows] = True
+            if name is None or problem.field == name:
+                bad[problem.rows] = True
         return bad
 
 
@@ -297,6 +298,6 @@ def check_ranges(active: list[Variable], cols: Columns) -> None:
         if var.type not in ("int", "float") or var.minimum is None or var.maximum is None:
             continue
         x = cols.values[var.name]
-        outside = (x < var.minimum) | (x > var.maximum)
+        outside = ((x < var.minimum) | (x > var.maximum)) & ~cols.bad_rows(var.name)
         if outside.any():
             cols.add(var.name, outside, f"outside the allowed range {_describe_range(var)}", x)
