@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	@scripts/system-deps.sh run
-	$(BIN)/stentguide run
+	$(BIN)/stentguide serve --host $(HOST) --port $(PORT) --demo
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -35,6 +35,9 @@ def _register() -> None:
     from stentguide.cli import cases
 
     cases.register(app)
+    from stentguide.cli import serve
+
+    serve.register(app)
 
 
 def main() -> None:

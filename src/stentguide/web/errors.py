@@ -1,0 +1,122 @@
+"""How stentguide's errors become HTTP answers, for the JSON API and for the pages.
+
+The JSON API answers like FastAPI's own validation: status 422 with ``detail`` a
+list of ``{loc, msg, type}``, one per offending field, so a client can mark each
+field. A thing that does not exist is 404; a step that no longer applies (the
+run moved on, nothing to undo) is 409. Pages show the same message in the page
+layout with the same status code, so the core path needs no JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from stentguide.errors import (
+    DeviceError,
+    InputError,
+    SessionError,
+    StentguideError,
+    StoreError,
+    UnknownNameError,
+)
+from stentguide.web.templating import render
+
+__all__ = ["NotFoundError", "field_errors", "install_error_handlers", "is_api"]
+
+
+class NotFoundError(StentguideError):
+    """A path names a protocol, run, device or score that does not exist (HTTP 404)."""
+
+    def __init__(self, kind: str, name: str, suggestions: list[str] | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = suggestions or []
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"no {kind} {name!r}{hint}")
+
+
+def is_api(request: Request) -> bool:
+    """Whether the request is for the JSON API (answers in JSON) rather than a page."""
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def field_errors(exc: InputError, where: str = "body") -> list[dict[str, Any]]:
+    """The problems of an :class:`InputError` as FastAPI-style ``detail`` entries."""
+    if isinstance(exc, UnknownNameError):
+        return [{"loc": [where, exc.kind], "msg": str(exc), "type": "unknown_name"}]
+    if not exc.problems:
+        return [{"loc": [where], "msg": str(exc), "type": "value_error"}]
+    return [
+        {"loc": [where, *field.split(".")], "msg": why, "type": "value_error"}
+        for field, why in exc.problems.items()
+    ]
+
+
+def _status(exc: StentguideError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, SessionError):
+        return 409
+    if isinstance(exc, InputError | DeviceError):
+        return 422
+    if isinstance(exc, StoreError):
+        return 503
+    return 500
+
+
+def _page(request: Request, status: int, message: str, problems: dict[str, str]) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message, "problems": problems},
+        status_code=status,
+        title="Something needs fixing" if status < 500 else "Server problem",
+    )
+
+
+async def _stentguide_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StentguideError)
+    status = _status(exc)
+    if is_api(request):
+        if isinstance(exc, InputError):
+            detail: Any = field_errors(exc)
+        else:
+            detail = str(exc)
+        return JSONResponse({"detail": detail}, status_code=status)
+    problems = exc.problems if isinstance(exc, InputError) else {}
+    return _page(request, status, str(exc), problems)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    if is_api(request):
+        return JSONResponse({"detail": errors}, status_code=422)
+    problems = {".".join(str(p) for p in e["loc"][1:]) or "request": e["msg"] for e in errors}
+    return _page(request, 422, "The request has missing or invalid fields.", problems)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if is_api(request):
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    message = "No such page." if exc.status_code == 404 else str(exc.detail)
+    return _page(request, exc.status_code, message, {})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(StentguideError, _stentguide_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
