@@ -108,26 +108,32 @@ def _ask_choice(console: Console, session: Session) -> Session | None:
         console.print(f"[red]Type a number from 1 to {len(options)}, u, r or q.[/red]")
 
 
+def _next(console: Console, session: Session) -> Session | None:
+    """Show the current step and read one decision; None when the operator stops."""
+    step = session.step()
+    unacked = [key for key, _text, acked in step.key_messages if not acked]
+    if unacked:
+        raw = _read(console, "Key messages read and acted on? [Y/n] ")
+        if raw is None:
+            return None
+        if raw.lower() in ("", "y", "yes"):
+            session = session.acknowledge(step.node.id, unacked)
+    node = session.current
+    if isinstance(node, OutcomeNode):
+        return session
+    return _ask_number(console, session) if node.number else _ask_choice(console, session)
+
+
 def run_interactive(session: Session, console: Console) -> Session:
     """Walk the operator through the session until an outcome or until they quit."""
-    console.print(
-        Panel.fit(f"{session.protocol.title}\n{session.protocol.summary}", subtitle=DISCLAIMER)
-    )
+    protocol = session.protocol
+    console.print(Panel.fit(f"{protocol.title}\n{protocol.summary}", subtitle=DISCLAIMER))
     while True:
         step = session.step()
         console.print(step_panel(step))
         if step.is_outcome:
             return session
-        unacked = [key for key, _text, acked in step.key_messages if not acked]
-        if unacked:
-            raw = _read(console, "Key messages read and acted on? [Y/n] ")
-            if raw is None:
-                return session
-            if raw.lower() in ("", "y", "yes"):
-                session = session.acknowledge(step.node.id, unacked)
-        node = session.current
-        assert not isinstance(node, OutcomeNode)
-        nxt = _ask_number(console, session) if node.number else _ask_choice(console, session)
+        nxt = _next(console, session)
         if nxt is None:
             console.print("[yellow]Stopped before an outcome; the record so far follows.[/yellow]")
             return session

@@ -14,6 +14,8 @@ from stentguide.knowledge import knowledge_path
 from stentguide.protocols.checks import validate_protocol
 from stentguide.protocols.model import Protocol
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["get_protocol", "load_protocol_file", "load_protocols", "parse_protocol"]
 
 
@@ -54,7 +56,7 @@ def load_protocol_file(path: str | Path) -> Protocol:
     except OSError as exc:
         raise ProtocolError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ProtocolError(f"{path.name}: not valid YAML: {exc}") from None
     return parse_protocol(raw, path.name)

@@ -20,9 +20,10 @@ protocol and bound to the steps where they apply. Answers may *set facts*
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stentguide.devices import DeviceRequirement
 
@@ -94,7 +95,7 @@ class Parameter(_Strict):
     """A named setting of an action, e.g. inflation pressure 3 atm."""
 
     name: str
-    value: float | str
+    value: int | float | str
     unit: str | None = None
     note: str | None = None
     sources: Sources
@@ -244,10 +245,9 @@ class Protocol(_Strict):
     nodes: Annotated[list[Node], Field(min_length=2)]
     sources: Sources
 
-    _index: dict[str, AssessNode | ActionNode | OutcomeNode] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, context: object, /) -> None:
-        self._index.update((n.id, n) for n in self.nodes)
+    @functools.cached_property
+    def _index(self) -> dict[str, AssessNode | ActionNode | OutcomeNode]:
+        return {n.id: n for n in self.nodes}
 
     def node(self, node_id: str) -> AssessNode | ActionNode | OutcomeNode:
         """The node with this id (``KeyError`` if none; loading guarantees ids resolve)."""
