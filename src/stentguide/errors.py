@@ -43,7 +43,7 @@ class KnowledgeError(StentguideError):
     """A knowledge data file is missing, malformed or inconsistent."""
 
 
-class ReferenceError_(KnowledgeError):  # noqa: N801 - avoids shadowing the builtin ReferenceError
+class ReferenceError_(KnowledgeError):
     """A ``sources`` entry names no reference in ``knowledge/references/``."""
 
 
