@@ -1,14 +1,19 @@
 """The ``stentguide`` command line (Typer + Rich).
 
-Each group of commands lives in its own module and is registered here; the
-commands parse their arguments, call the core package and render the result.
+Each group of commands lives in its own module with a ``register(app)``
+function. Only the module of the command being run is imported, so that a quick
+command does not pay for the imports of every other face.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Sequence
+
 import typer
 
-from stentguide.cli._common import DISCLAIMER
+from stentguide import DISCLAIMER
 
 app = typer.Typer(
     name="stentguide",
@@ -18,29 +23,36 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# command name -> module of stentguide.cli that registers it
+COMMAND_MODULES = {
+    "protocols": "protocols",
+    "run": "protocols",
+    "devices": "devices",
+    "score": "score",
+    "leaflet": "leaflet",
+    "cases": "cases",
+    "db": "cases",
+    "users": "cases",
+    "serve": "serve",
+}
 
-def _register() -> None:
-    from stentguide.cli import protocols
+_registered: set[str] = set()
 
-    protocols.register(app)
-    from stentguide.cli import leaflet
 
-    leaflet.register(app)
-    from stentguide.cli import devices
-
-    devices.register(app)
-    from stentguide.cli import score
-
-    score.register(app)
-    from stentguide.cli import cases
-
-    cases.register(app)
-    from stentguide.cli import serve
-
-    serve.register(app)
+def _register(argv: Sequence[str] | None = None) -> None:
+    """Register the command named first in ``argv``, or every command when unknown or absent."""
+    first = argv[0] if argv else None
+    if first in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[first]]
+    else:
+        modules = sorted(set(COMMAND_MODULES.values()))
+    for name in modules:
+        if name not in _registered:
+            importlib.import_module(f"stentguide.cli.{name}").register(app)
+            _registered.add(name)
 
 
 def main() -> None:
     """Entry point of the ``stentguide`` console script."""
-    _register()
+    _register(sys.argv[1:])
     app()
