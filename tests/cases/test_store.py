@@ -57,7 +57,9 @@ def test_run_is_stored_appended_and_reloaded(registry: Registry) -> None:
     first = registry.save_run(session, actor="a", case_uid=case.uid)
     assert first.events == 2 and first.case_uid == case.uid
     grown = make_session(events=4, session_id=str(session["session_id"]))
-    second = registry.save_run(grown, actor="a", outcome_id="retrieved", outcome_category="retrieval")
+    second = registry.save_run(
+        grown, actor="a", outcome_id="retrieved", outcome_category="retrieval"
+    )
     assert second.events == 4 and second.outcome_id == "retrieved"
     assert registry.load_run(str(session["session_id"])) == grown
     assert [r.run_id for r in registry.get_case(case.uid).runs] == [session["session_id"]]
@@ -110,7 +112,11 @@ def test_newer_database_is_refused(db_url: str) -> None:
 def test_migration_is_idempotent_and_current(registry: Registry) -> None:
     status = schema_status(registry.engine)
     assert status.up_to_date
-    Registry.open(registry.url if registry.dialect == "sqlite" else str(registry.engine.url.render_as_string(hide_password=False))).close()
+    Registry.open(
+        registry.url
+        if registry.dialect == "sqlite"
+        else str(registry.engine.url.render_as_string(hide_password=False))
+    ).close()
     assert registry.status().current == status.head
 
 

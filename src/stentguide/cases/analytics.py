@@ -115,7 +115,7 @@ def registry_rates(
     cols: list[sa.ColumnElement[Any]] = [key] if key is not None else []
     group_by = [key] if key is not None else []
     loss, surgery = comp.alias("loss"), comp.alias("surgery")
-    with registry.engine.connect() as conn:
+    with registry.read() as conn:
         totals = {
             _g(row, key): int(row.n)
             for row in conn.execute(

@@ -8,7 +8,8 @@ environment variable, then the default SQLite file.
 SQLite is opened in WAL mode (readers never block the writer) with foreign keys
 on, a generous busy timeout, and every transaction started with
 ``BEGIN IMMEDIATE`` so that two writing processes queue for the write lock
-instead of failing half-way through with "database is locked".
+instead of failing half-way through with "database is locked"; read-only
+connections (``execution_options(stentguide_read_only=True)``) take no lock.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from sqlalchemy.exc import ArgumentError
 
 from stentguide.errors import InputError
 
-__all__ = ["DB_ENV", "create_registry_engine", "default_database_url", "resolve_database_url"]
+__all__ = [
+    "DB_ENV",
+    "READ_ONLY",
+    "create_registry_engine",
+    "default_database_url",
+    "resolve_database_url",
+]
 
 DB_ENV = "STENTGUIDE_DB"
 _SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -54,8 +61,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "stentguide_read_only"
+
+
 def _on_sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_registry_engine(url: str) -> Engine:

@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from stentguide.cases.database import READ_ONLY
 from stentguide.errors import StoreError
 
 __all__ = ["SchemaStatus", "schema_status", "upgrade_schema"]
@@ -76,6 +77,7 @@ def schema_status(engine: Engine) -> SchemaStatus:
     """The schema revision of the database behind ``engine`` (``None`` when empty)."""
     script = _script()
     with engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY: True})
         current = _current(connection)
     _refuse_newer(current, script, engine.url.render_as_string(hide_password=True))
     return SchemaStatus(current=current, head=_head(script))

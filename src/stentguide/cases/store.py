@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from stentguide.cases import schema
-from stentguide.cases.database import create_registry_engine, resolve_database_url
+from stentguide.cases.database import READ_ONLY, create_registry_engine, resolve_database_url
 from stentguide.cases.migrate import SchemaStatus, schema_status, upgrade_schema
 from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
 from stentguide.cases.session_format import SessionRecord
@@ -374,6 +374,13 @@ class Registry:
         self.close()
 
     @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A connection for reading: on SQLite it takes no write lock."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
+            yield conn
+
+    @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
         try:
             with self.engine.begin() as conn:
@@ -475,7 +482,7 @@ class Registry:
 
     def get_case(self, uid: str) -> StoredCase:
         """The stored case with this uid, its complications and runs."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             found = self._case_rows(conn, [schema.cases.c.uid == uid])
             if not found:
                 raise InputError("no such case", {"uid": f"{uid!r} is not in the registry"})
@@ -487,7 +494,7 @@ class Registry:
         """Cases matching ``where``, newest procedure first."""
         if limit is not None and limit < 0:
             raise InputError("bad limit", {"limit": "must be 0 or more"})
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             found = self._case_rows(
                 conn, (where or CaseFilter()).where(), limit=limit, offset=offset
             )
@@ -500,7 +507,7 @@ class Registry:
         clauses = (where or CaseFilter()).where()
         last_id = 0
         while True:
-            with self.engine.connect() as conn:
+            with self.read() as conn:
                 ids_rows = (
                     conn.execute(
                         sa.select(schema.cases.c.id)
@@ -519,7 +526,7 @@ class Registry:
 
     def count_cases(self, where: CaseFilter | None = None) -> int:
         """How many cases match ``where``."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return int(
                 conn.execute(
                     sa.select(sa.func.count())
@@ -694,7 +701,7 @@ class Registry:
 
     def load_run(self, run_id: str) -> dict[str, Any]:
         """The stored session as the JSON-compatible dict the protocol engine reads."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             run = (
                 conn.execute(sa.select(schema.runs).where(schema.runs.c.id == run_id))
                 .mappings()
@@ -733,11 +740,11 @@ class Registry:
             clauses.append(schema.cases.c.uid == case_uid)
         if protocol_id is not None:
             clauses.append(schema.runs.c.protocol_id == protocol_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return self._run_summaries(conn, clauses, limit=limit)
 
     def _run_summary(self, run_id: str) -> RunSummary:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             found = self._run_summaries(conn, [schema.runs.c.id == run_id])
         if not found:
             raise InputError("no such run", {"run_id": f"{run_id!r} is not in the registry"})
@@ -821,7 +828,7 @@ class Registry:
             clauses.append(a.entity == entity)
         if entity_id is not None:
             clauses.append(a.entity_id == entity_id)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 sa.select(schema.audit_log).where(*clauses).order_by(a.id.desc()).limit(limit)
             ).mappings()

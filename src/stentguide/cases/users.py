@@ -135,7 +135,7 @@ class UserStore:
 
     def get(self, username: str) -> User:
         """The user with this name; :class:`InputError` if there is none."""
-        with self.registry.engine.connect() as conn:
+        with self.registry.read() as conn:
             row = (
                 conn.execute(sa.select(schema.users).where(schema.users.c.username == username))
                 .mappings()
@@ -147,7 +147,7 @@ class UserStore:
 
     def list(self) -> list[User]:
         """Every user, by name."""
-        with self.registry.engine.connect() as conn:
+        with self.registry.read() as conn:
             rows = (
                 conn.execute(sa.select(schema.users).order_by(schema.users.c.username))
                 .mappings()
@@ -161,7 +161,7 @@ class UserStore:
         The same work is done for an unknown username as for a wrong password,
         so response time does not tell which usernames exist.
         """
-        with self.registry.engine.connect() as conn:
+        with self.registry.read() as conn:
             row = (
                 conn.execute(sa.select(schema.users).where(schema.users.c.username == username))
                 .mappings()
