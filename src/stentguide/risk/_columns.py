@@ -155,12 +155,12 @@ def from_mapping(spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]
         raw = inputs.get(var.name)
         if raw is None:
             cols.add(var.name, one, "missing")
-            cols.values[var.name] = _placeholder(var, 1)
+            cols.values[var.name] = _filler(var, 1)
             continue
         value, why = _scalar(var, raw)
         if why:
             cols.add(var.name, one, why, [raw])
-            cols.values[var.name] = _placeholder(var, 1)
+            cols.values[var.name] = _filler(var, 1)
         else:
             cols.values[var.name] = np.array([value], dtype=_dtype(var))
     check_ranges(active, cols)
@@ -175,7 +175,7 @@ def _dtype(var: Variable) -> type[np.generic]:
     return {"bool": np.bool_, "category": np.int16}.get(var.type, np.float64)
 
 
-def _placeholder(var: Variable, n: int) -> npt.NDArray[Any]:
+def _filler(var: Variable, n: int) -> npt.NDArray[Any]:
     return np.zeros(n, dtype=_dtype(var))
 
 
