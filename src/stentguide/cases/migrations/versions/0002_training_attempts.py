@@ -51,7 +51,8 @@ def upgrade() -> None:
         for op_name in ("UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER {_TABLE}_no_{op_name.lower()} BEFORE {op_name} ON {_TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, 'table {_TABLE} is append-only: {op_name} refused'); END"
+                f"BEGIN SELECT RAISE(ABORT, 'table {_TABLE} is append-only: {op_name} refused'); "
+                "END"
             )
 
 
