@@ -44,7 +44,8 @@ def cli(tmp_path: Path) -> Iterator[CliRun]:
             **os.environ,
             "COLUMNS": "120",
             "NO_COLOR": "1",
-            "STENTGUIDE_DATA_DIR": str(tmp_path / "data"),
+            "STENTGUIDE_DB": f"sqlite:///{tmp_path / 'registry.sqlite'}",
+            "STENTGUIDE_ACTOR": "tester",
         }
         return subprocess.run(
             [sys.executable, "-m", "stentguide", *args],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from stentguide.cases import Registry
 from tests.conftest import CliRun
 
 PARTIAL_EN_BLOC = [
@@ -147,3 +148,37 @@ def test_interactive_run_stops_cleanly_at_end_of_input(cli: CliRun) -> None:
     assert result.returncode == 0
     assert "Stopped before an outcome" in result.stdout
     assert "In progress at: Which coronary artery?" in result.stdout
+
+
+def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
+    answers = write(tmp_path / "a.json", PARTIAL_EN_BLOC)
+    result = cli("run", "partial-stent-loss", "--answers", str(answers), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert "run kept in the registry" in result.stderr
+    session_id = json.loads(result.stdout)["session"]["session_id"]
+    stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    try:
+        runs = stored.list_runs(protocol_id="partial-stent-loss")
+        assert [r.run_id for r in runs] == [session_id]
+        assert stored.load_run(session_id) == json.loads(result.stdout)["session"]
+    finally:
+        stored.close()
+
+
+def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> None:
+    result = cli("run", "stent-loss-no-wire", input="1\ny\n2\n")
+    assert result.returncode == 0, result.stderr
+    stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    try:
+        (run,) = stored.list_runs()
+        events = stored.load_run(run.run_id)["events"]
+        assert [e["type"] for e in events].count("answered") == 2
+    finally:
+        stored.close()
+
+
+def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
+    answers = write(tmp_path / "a.json", PARTIAL_EN_BLOC)
+    result = cli("run", "partial-stent-loss", "--answers", str(answers), "--no-store")
+    assert result.returncode == 0
+    assert not (tmp_path / "registry.sqlite").exists()

@@ -3,7 +3,8 @@
 ``stentguide.session/1``: ``session_id`` (uuid4 hex), ``protocol_id``,
 ``protocol_version``, ``case`` (``facts`` and ``devices``) and ``events``, each
 with a 0-based consecutive ``seq``, an ISO-8601 UTC ``at``, a ``type``, a
-``node`` (or null) and ``data``. Derived fields the engine may add (path,
+``node`` (or null), ``data``, and the protocol id and version it was recorded
+under (which must be the run's; they are stored once, on the run). Derived fields the engine may add (path,
 outcome) are not part of the record and are ignored here: they are recomputed
 from the events.
 """
@@ -14,7 +15,14 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 __all__ = ["SESSION_FORMAT", "SessionCase", "SessionEvent", "SessionRecord"]
 
@@ -31,6 +39,8 @@ class SessionEvent(BaseModel):
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     node: Annotated[str, StringConstraints(max_length=128)] | None
     data: dict[str, Any]
+    protocol_id: str | None = None
+    protocol_version: str | None = None
 
     @field_validator("at")
     @classmethod
@@ -90,6 +100,20 @@ class SessionRecord(BaseModel):
             if event.seq != index:
                 raise ValueError(f"event {index} has seq {event.seq}; seq must run 0, 1, 2, ...")
         return events
+
+    @model_validator(mode="after")
+    def _events_of_this_protocol(self) -> SessionRecord:
+        for event in self.events:
+            for field, expected in (
+                ("protocol_id", self.protocol_id),
+                ("protocol_version", self.protocol_version),
+            ):
+                given = getattr(event, field)
+                if given is not None and given != expected:
+                    raise ValueError(
+                        f"event {event.seq} was recorded under {field} {given!r}, not {expected!r}"
+                    )
+        return self
 
     def record(self) -> dict[str, Any]:
         """The session as a JSON-compatible dict, without derived fields."""

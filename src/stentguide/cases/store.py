@@ -710,8 +710,9 @@ class Registry:
             if run is None:
                 raise InputError("no such run", {"run_id": f"{run_id!r} is not in the registry"})
             e = schema.run_events.c
+            stamp = {"protocol_id": run["protocol_id"], "protocol_version": run["protocol_version"]}
             events = [
-                dict(row)
+                {**row, **stamp}
                 for row in conn.execute(
                     sa.select(e.seq, e.at, e.type, e.node, e.data)
                     .where(e.run_id == run_id)

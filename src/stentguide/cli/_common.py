@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 import functools
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -41,6 +43,11 @@ class OutputFormat(str, enum.Enum):
 
     text = "text"
     json = "json"
+
+
+def resolve_actor(actor: str | None) -> str:
+    """Who makes a change: ``--actor``, else ``$STENTGUIDE_ACTOR``, else the login name."""
+    return actor or os.environ.get("STENTGUIDE_ACTOR") or getpass.getuser()
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -6,6 +6,8 @@ turns keystrokes into ``record``/``acknowledge``/``undo`` calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
@@ -124,8 +126,14 @@ def _next(console: Console, session: Session) -> Session | None:
     return _ask_number(console, session) if node.number else _ask_choice(console, session)
 
 
-def run_interactive(session: Session, console: Console) -> Session:
-    """Walk the operator through the session until an outcome or until they quit."""
+def run_interactive(
+    session: Session, console: Console, on_change: Callable[[Session], None] | None = None
+) -> Session:
+    """Walk the operator through the session until an outcome or until they quit.
+
+    ``on_change`` is called with the session after every recorded decision, so a
+    store keeps the run even if the terminal is closed mid-way.
+    """
     protocol = session.protocol
     console.print(Panel.fit(f"{protocol.title}\n{protocol.summary}", subtitle=DISCLAIMER))
     while True:
@@ -137,4 +145,6 @@ def run_interactive(session: Session, console: Console) -> Session:
         if nxt is None:
             console.print("[yellow]Stopped before an outcome; the record so far follows.[/yellow]")
             return session
+        if on_change is not None and nxt is not session:
+            on_change(nxt)
         session = nxt

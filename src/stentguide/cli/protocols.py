@@ -16,10 +16,13 @@ from stentguide.cli._common import (
     DISCLAIMER,
     OutputFormat,
     console,
+    err_console,
     fail,
     handle_errors,
     print_json,
+    resolve_actor,
 )
+from stentguide.cases import Registry
 from stentguide.cli._runner import run_interactive
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import (
@@ -187,8 +190,25 @@ def run(
     output: Annotated[
         Path | None, typer.Option(help="Write the record here instead of stdout.")
     ] = None,
+    store: Annotated[
+        bool, typer.Option(help="Keep the run in the case registry (after every step).")
+    ] = True,
+    db: Annotated[
+        str | None, typer.Option(help="Registry URL (else $STENTGUIDE_DB, else a local file).")
+    ] = None,
+    case_uid: Annotated[
+        str | None, typer.Option("--case-uid", help="Attach the run to this registry case.")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Who runs it (else $STENTGUIDE_ACTOR, else the login name).")
+    ] = None,
 ) -> None:
-    """Run a pathway step by step, interactively or from an answers file."""
+    """Run a pathway step by step, interactively or from an answers file.
+
+    The run is kept in the case registry as it goes (``--no-store`` to keep
+    nothing); a scripted run is stored only when every answer applied.
+    """
+    keeper = _RunKeeper(db, case_uid, resolve_actor(actor)) if store else None
     try:
         if resume is not None:
             session = Session.from_dict(_load_json_file(resume, "session file"))
@@ -202,9 +222,14 @@ def run(
         if answers is not None:
             session = apply_answers(session, _load_json_file(answers, "answers file"))
         else:
-            session = run_interactive(session, console)
+            session = run_interactive(session, console, keeper.save if keeper else None)
+        if keeper is not None:
+            keeper.save(session)
     except (InputError, SessionError) as exc:
         fail(str(exc))
+    finally:
+        if keeper is not None:
+            keeper.close()
     if save is not None:
         _write_output(json.dumps(session.to_dict(), indent=2), save)
     if fmt is OutputFormat.json:
@@ -212,6 +237,31 @@ def run(
         _write_output(json.dumps(record, indent=2, ensure_ascii=False), output)
     else:
         _write_output(render_record(session), output)
+
+
+class _RunKeeper:
+    """Saves a session to the registry; opened at the first save."""
+
+    def __init__(self, db: str | None, case_uid: str | None, actor: str) -> None:
+        self.db, self.case_uid, self.actor = db, case_uid, actor
+        self._registry: Registry | None = None
+
+    def save(self, session: Session) -> None:
+        if self._registry is None:
+            self._registry = Registry.open(self.db)
+        summary = session.summary()
+        self._registry.save_run(
+            session.to_dict(),
+            actor=self.actor,
+            case_uid=self.case_uid,
+            outcome_id=summary["outcome"],
+            outcome_category=summary["outcome_category"],
+        )
+
+    def close(self) -> None:
+        if self._registry is not None:
+            err_console.print(f"[dim]run kept in the registry ({self._registry.url})[/dim]")
+            self._registry.close()
 
 
 def _choose_protocol() -> str:
