@@ -1,0 +1,453 @@
+"""Running a pathway: start, answer, acknowledge, undo, declare, the record; pages and API.
+
+Every change is one call of the engine (:class:`~stentguide.protocols.Session`)
+followed by an append to the registry (:class:`~stentguide.web.run_store.RunStore`);
+pages follow POST-redirect-GET, so a reload in the middle of a run shows the
+same step and never repeats an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from stentguide.devices import list_devices
+from stentguide.errors import InputError, SessionError, UnknownNameError
+from stentguide.protocols import (
+    OutcomeNode,
+    Protocol,
+    Session,
+    get_protocol,
+    load_protocols,
+    render_record,
+    start,
+)
+from stentguide.protocols.model import FactValue
+from stentguide.web.deps import actor, run_store
+from stentguide.web.flowchart import protocol_svg
+from stentguide.web.navigation import NavLink
+from stentguide.web.routes.protocols import protocol_or_404
+from stentguide.web.run_store import RunStore
+from stentguide.web.templating import render
+from stentguide.web.views import SessionView, protocol_roles, session_view, sources_view
+
+router = APIRouter()
+NAV = (NavLink(10, "Run a pathway", "/runs/new"),)
+
+Store = Annotated[RunStore, Depends(run_store)]
+Actor = Annotated[str, Depends(actor)]
+
+
+# ---------------------------------------------------------------------- the core calls
+
+
+def answer_session(
+    session: Session,
+    node: str,
+    answer: str | float,
+    acknowledge: list[str] | Literal["all"] | None = None,
+) -> Session:
+    """Record ``answer`` at ``node``; a stale node is a conflict, a bad answer a field error."""
+    current = session.current
+    if node != current.id or isinstance(current, OutcomeNode):
+        return session.record(node, answer)
+    if acknowledge:
+        try:
+            session = session.acknowledge(node, acknowledge)
+        except SessionError as exc:
+            raise InputError("cannot acknowledge", {"acknowledge": str(exc)}) from None
+    try:
+        return session.record(node, answer)
+    except SessionError as exc:
+        raise InputError("the answer does not apply to this step", {"answer": str(exc)}) from None
+
+
+def continue_case(session: Session, protocol: Protocol) -> dict[str, Any]:
+    """The case to start ``protocol`` with after ``session`` ended by changing pathway."""
+    facts = {k: v for k, v in session.case.facts.items() if k in protocol.facts}
+    return {"devices": session.devices, "facts": facts}
+
+
+# ---------------------------------------------------------------------- JSON API
+
+
+class CaseIn(BaseModel):
+    """Facts and devices (role -> catalogue name or generic description) declared for a run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    devices: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=dict
+    )
+
+
+class StartIn(BaseModel):
+    """Start a pathway."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol_id: str = Field(min_length=1, max_length=64)
+    case: CaseIn = Field(default_factory=CaseIn)
+
+
+class AnswerIn(BaseModel):
+    """Answer the current step (an answer id, or a number for a numeric question)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: str = Field(min_length=1, max_length=64, description="The step being answered.")
+    answer: str | float = Field(description="Answer id, or a number for a numeric question.")
+    acknowledge: list[str] | Literal["all"] | None = Field(
+        default=None, description="Key messages read and acted on, recorded first."
+    )
+
+
+class AcknowledgeIn(BaseModel):
+    """Acknowledge key messages of the current step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: str = Field(min_length=1, max_length=64)
+    key_messages: list[str] | Literal["all"]
+
+
+class UndoIn(BaseModel):
+    """Step back over the last answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class DeclareIn(CaseIn):
+    """Declare or change devices and facts mid-run."""
+
+
+@router.post("/api/sessions", status_code=201, tags=["sessions"])
+def api_start(body: StartIn, store: Store, who: Actor) -> SessionView:
+    """Start a pathway for a case; the session is stored at once."""
+    protocol = _protocol_field(body.protocol_id)
+    session = start(protocol, body.case.model_dump())
+    store.save(session, actor=who)
+    return session_view(session)
+
+
+def _protocol_field(protocol_id: str) -> Protocol:
+    try:
+        return get_protocol(protocol_id)
+    except UnknownNameError as exc:
+        raise InputError("unknown pathway", {"protocol_id": str(exc)}) from None
+
+
+@router.get("/api/sessions/{run_id}", tags=["sessions"])
+def api_session(run_id: str, store: Store) -> SessionView:
+    """The session: current step, options, checks, timeline and summary."""
+    return session_view(store.load(run_id))
+
+
+@router.post("/api/sessions/{run_id}/answers", tags=["sessions"])
+def api_answer(run_id: str, body: AnswerIn, store: Store, who: Actor) -> SessionView:
+    """Answer the current step and move on."""
+    session = answer_session(store.load(run_id), body.node, body.answer, body.acknowledge)
+    store.save(session, actor=who)
+    return session_view(session)
+
+
+@router.post("/api/sessions/{run_id}/acknowledge", tags=["sessions"])
+def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Actor) -> SessionView:
+    """Record key messages of the current step as read and acted on."""
+    session = store.load(run_id).acknowledge(body.node, body.key_messages)
+    store.save(session, actor=who)
+    return session_view(session)
+
+
+@router.post("/api/sessions/{run_id}/undo", tags=["sessions"])
+def api_undo(run_id: str, body: UndoIn, store: Store, who: Actor) -> SessionView:
+    """Undo the last answer (an ``undone`` event is appended; nothing is erased)."""
+    session = store.load(run_id).undo(body.reason)
+    store.save(session, actor=who)
+    return session_view(session)
+
+
+@router.post("/api/sessions/{run_id}/declare", tags=["sessions"])
+def api_declare(run_id: str, body: DeclareIn, store: Store, who: Actor) -> SessionView:
+    """Declare devices or facts mid-run; the step's checks are re-run."""
+    session = store.load(run_id).declare(devices=body.devices, facts=body.facts)
+    store.save(session, actor=who)
+    return session_view(session)
+
+
+@router.get("/api/sessions/{run_id}/record", tags=["sessions"])
+def api_record(run_id: str, store: Store) -> dict[str, Any]:
+    """The whole timed record (format ``stentguide.session/1``), as stored."""
+    return store.load(run_id).to_dict()
+
+
+@router.get(
+    "/api/sessions/{run_id}/flowchart.svg",
+    tags=["sessions"],
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def api_session_flowchart(run_id: str, store: Store) -> Response:
+    """The pathway's flowchart with this run's path and current step highlighted."""
+    session = store.load(run_id)
+    svg = protocol_svg(session.protocol, current=session.current.id, visited=session.path)
+    return Response(svg, media_type="image/svg+xml")
+
+
+# ---------------------------------------------------------------------- pages
+
+
+def _device_names() -> list[str]:
+    return [d.name for d in list_devices()]
+
+
+def _case_from_form(form: FormData, protocol: Protocol) -> dict[str, Any]:
+    devices = {
+        key.removeprefix("device."): str(value).strip()
+        for key, value in form.multi_items()
+        if key.startswith("device.") and str(value).strip()
+    }
+    facts: dict[str, FactValue] = {}
+    for name, spec in protocol.facts.items():
+        raw = str(form.get(f"fact.{name}", "")).strip()
+        if not raw:
+            continue
+        if spec.type == "bool":
+            if raw not in ("true", "false"):
+                raise InputError("bad fact", {f"facts.{name}": "choose yes, no or not known"})
+            facts[name] = raw == "true"
+        elif spec.type == "number":
+            try:
+                facts[name] = float(raw)
+            except ValueError:
+                raise InputError("bad fact", {f"facts.{name}": "must be a number"}) from None
+        else:
+            facts[name] = raw
+    return {"devices": devices, "facts": facts}
+
+
+def _new_page(
+    request: Request,
+    protocol: Protocol | None,
+    *,
+    values: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "runs/new.html",
+        {
+            "protocol": protocol,
+            "protocols": list(load_protocols().values()),
+            "roles": protocol_roles(protocol) if protocol else [],
+            "device_names": _device_names(),
+            "values": values or {},
+            "problems": problems or {},
+        },
+        status_code=status,
+        title=f"Start: {protocol.title}" if protocol else "Start a pathway",
+    )
+
+
+@router.get("/runs/new", include_in_schema=False)
+def new_run_page(
+    request: Request, protocol: Annotated[str | None, Query(max_length=64)] = None
+) -> HTMLResponse:
+    """Declare the guide and devices, then start (or pick the pathway first)."""
+    chosen = protocol_or_404(protocol) if protocol else None
+    return _new_page(request, chosen)
+
+
+@router.post("/runs", include_in_schema=False)
+async def start_run(request: Request, store: Store, who: Actor) -> Response:
+    """Start the pathway from the form and go to its first step."""
+    form = await request.form()
+    protocol_id = str(form.get("protocol", "")).strip()
+    if not protocol_id:
+        raise InputError("choose the pathway", {"protocol": "required"})
+    protocol = protocol_or_404(protocol_id)
+    values = {k: str(v) for k, v in form.multi_items()}
+    try:
+        session = start(protocol, _case_from_form(form, protocol))
+    except InputError as exc:
+        return _new_page(request, protocol, values=values, problems=exc.problems, status=422)
+    store.save(session, actor=who)
+    return RedirectResponse(f"/runs/{session.session_id}", status_code=303)
+
+
+def _run_page(
+    request: Request,
+    session: Session,
+    *,
+    error: str | None = None,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    view = session_view(session)
+    step = view.step
+    keys = list(step.sources)
+    keys += [k for p in step.parameters for k in p.sources]
+    keys += [k for c in step.device_checks for k in c.sources]
+    svg = protocol_svg(session.protocol, current=session.current.id, visited=session.path)
+    return render(
+        request,
+        "runs/run.html",
+        {
+            "view": view,
+            "step": step,
+            "protocol": session.protocol,
+            "svg": Markup(svg),
+            "sources": sources_view(keys),
+            "roles": protocol_roles(session.protocol),
+            "device_names": _device_names(),
+            "error": error,
+            "problems": problems or {},
+        },
+        status_code=status,
+        title=f"{step.title} · {session.protocol.title}",
+    )
+
+
+@router.get("/runs/{run_id}", include_in_schema=False)
+def run_page(request: Request, run_id: str, store: Store) -> HTMLResponse:
+    """The current step, its key messages and checks, the timeline and the flowchart."""
+    return _run_page(request, store.load(run_id))
+
+
+def _redirect(run_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/runs/{run_id}#step", status_code=303)
+
+
+@router.post("/runs/{run_id}/answer", include_in_schema=False)
+async def answer_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+    """Record the button pressed (or the number typed), with the ticked key messages."""
+    session = store.load(run_id)
+    form = await request.form()
+    node = str(form.get("node", ""))
+    raw = str(form.get("answer", "")).strip()
+    acks = [str(v) for v in form.getlist("ack")]
+    if not raw:
+        return _run_page(
+            request,
+            session,
+            error="Choose an answer.",
+            problems={"answer": "required"},
+            status=422,
+        )
+    try:
+        session = answer_session(session, node, raw, acks or None)
+    except InputError as exc:
+        return _run_page(request, session, error=str(exc), problems=exc.problems, status=422)
+    except SessionError as exc:
+        return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
+    store.save(session, actor=who)
+    return _redirect(run_id)
+
+
+@router.post("/runs/{run_id}/acknowledge", include_in_schema=False)
+async def acknowledge_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+    """Acknowledge the ticked key messages without answering."""
+    session = store.load(run_id)
+    form = await request.form()
+    acks = [str(v) for v in form.getlist("ack")]
+    if not acks:
+        return _run_page(
+            request,
+            session,
+            error="Tick the key messages you have read and acted on.",
+            problems={"ack": "required"},
+            status=422,
+        )
+    try:
+        session = session.acknowledge(str(form.get("node", "")), acks)
+    except SessionError as exc:
+        return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
+    store.save(session, actor=who)
+    return _redirect(run_id)
+
+
+@router.post("/runs/{run_id}/undo", include_in_schema=False)
+async def undo_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+    """Undo the last answer."""
+    session = store.load(run_id)
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip()[:500] or "undone on the web page"
+    try:
+        session = session.undo(reason)
+    except SessionError as exc:
+        return _run_page(request, session, error=f"Nothing undone: {exc}.", status=409)
+    store.save(session, actor=who)
+    return _redirect(run_id)
+
+
+@router.post("/runs/{run_id}/declare", include_in_schema=False)
+async def declare_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+    """Declare or change devices mid-run."""
+    session = store.load(run_id)
+    form = await request.form()
+    case = _case_from_form(form, session.protocol)
+    try:
+        session = session.declare(devices=case["devices"], facts=case["facts"])
+    except InputError as exc:
+        return _run_page(request, session, error=str(exc), problems=exc.problems, status=422)
+    store.save(session, actor=who)
+    return _redirect(run_id)
+
+
+@router.post("/runs/{run_id}/continue", include_in_schema=False)
+def continue_page(run_id: str, store: Store, who: Actor) -> Response:
+    """Start the pathway a changed-pathway outcome points to, with the same case."""
+    session = store.load(run_id)
+    outcome = session.outcome
+    if outcome is None or outcome.continue_with is None:
+        raise SessionError("this run has not ended with a change of pathway")
+    protocol = protocol_or_404(outcome.continue_with)
+    following = start(protocol, continue_case(session, protocol))
+    store.save(following, actor=who)
+    return RedirectResponse(f"/runs/{following.session_id}", status_code=303)
+
+
+@router.get("/runs/{run_id}/record", include_in_schema=False)
+def record_page(request: Request, run_id: str, store: Store) -> HTMLResponse:
+    """The whole timed record as a printable page."""
+    session = store.load(run_id)
+    view = session_view(session)
+    return render(
+        request,
+        "runs/record.html",
+        {"view": view, "protocol": session.protocol, "session": session},
+        title=f"Record · {session.protocol.title}",
+    )
+
+
+@router.get("/runs/{run_id}/record.json", include_in_schema=False)
+def record_json(run_id: str, store: Store) -> Response:
+    """The record as a JSON download (format ``stentguide.session/1``)."""
+    session = store.load(run_id)
+    body = {"summary": session.summary(), "session": session.to_dict()}
+    return Response(
+        json.dumps(body, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="stentguide-{run_id}.json"'},
+    )
+
+
+@router.get("/runs/{run_id}/record.txt", include_in_schema=False)
+def record_text(run_id: str, store: Store) -> Response:
+    """The record as plain text, as the command line prints it."""
+    session = store.load(run_id)
+    return Response(
+        render_record(session),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="stentguide-{run_id}.txt"'},
+    )
