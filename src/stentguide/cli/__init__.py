@@ -23,6 +23,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Coronary stenting pathways, devices, risk scores and leaflets."""
+
+
 # command name -> module of stentguide.cli that registers it
 COMMAND_MODULES = {
     "protocols": "protocols",
