@@ -104,3 +104,12 @@ def make_session(events: int = 2, session_id: str | None = None) -> dict[str, ob
             for i in range(events)
         ],
     }
+
+
+def unstamped(session: dict[str, object]) -> dict[str, object]:
+    """A loaded session without the protocol id and version the engine may stamp on events."""
+    events = [
+        {k: v for k, v in event.items() if k not in ("protocol_id", "protocol_version")}
+        for event in session["events"]  # type: ignore[attr-defined]
+    ]
+    return {**session, "events": events}

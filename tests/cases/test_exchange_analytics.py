@@ -14,7 +14,7 @@ from stentguide.cases.exchange import export_archive, export_table, import_archi
 from stentguide.cases.literature import load_demo_parameters, load_literature
 from stentguide.cases.plots import rates_plot
 from stentguide.errors import InputError
-from tests.cases.conftest import make_case, make_session
+from tests.cases.conftest import make_case, make_session, unstamped
 
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
@@ -60,7 +60,7 @@ def test_archive_round_trip_keeps_runs(registry: Registry, tmp_path: Path) -> No
     assert export_archive(registry, path) == 1
     with Registry.open(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
         assert import_archive(copy, path, actor="b") == 1
-        assert copy.load_run(str(session["session_id"])) == session
+        assert unstamped(copy.load_run(str(session["session_id"]))) == session
         assert copy.get_case(case.uid).runs[0].outcome_id == "retrieved"
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from stentguide.cases import CaseFilter, Registry
 from stentguide.cases.migrate import schema_status
 from stentguide.errors import InputError, StoreError
-from tests.cases.conftest import make_case, make_session
+from tests.cases.conftest import make_case, make_session, unstamped
 
 
 def test_case_round_trip_and_listing(registry: Registry) -> None:
@@ -61,7 +61,7 @@ def test_run_is_stored_appended_and_reloaded(registry: Registry) -> None:
         grown, actor="a", outcome_id="retrieved", outcome_category="retrieval"
     )
     assert second.events == 4 and second.outcome_id == "retrieved"
-    assert registry.load_run(str(session["session_id"])) == grown
+    assert unstamped(registry.load_run(str(session["session_id"]))) == grown
     assert [r.run_id for r in registry.get_case(case.uid).runs] == [session["session_id"]]
 
 
@@ -74,7 +74,7 @@ def test_run_history_cannot_be_rewritten_or_shortened(registry: Registry) -> Non
         registry.save_run(rewritten, actor="a")
     with pytest.raises(StoreError, match="append-only"):
         registry.save_run(make_session(events=2, session_id=str(session["session_id"])), actor="a")
-    assert registry.load_run(str(session["session_id"])) == session
+    assert unstamped(registry.load_run(str(session["session_id"]))) == session
 
 
 def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:
