@@ -4,9 +4,9 @@
 ``protocol_version``, ``case`` (``facts`` and ``devices``) and ``events``, each
 with a 0-based consecutive ``seq``, an ISO-8601 UTC ``at``, a ``type``, a
 ``node`` (or null), ``data``, and the protocol id and version it was recorded
-under (which must be the run's; they are stored once, on the run). Derived fields the engine may add (path,
-outcome) are not part of the record and are ignored here: they are recomputed
-from the events.
+under (which must be the run's; they are stored once, on the run). Derived
+fields the engine may add (path, outcome) are not part of the record and are
+ignored here: they are recomputed from the events.
 """
 
 from __future__ import annotations
