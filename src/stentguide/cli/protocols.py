@@ -6,7 +6,7 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -22,7 +22,6 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
-from stentguide.cases import Registry
 from stentguide.cli._runner import run_interactive
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import (
@@ -38,6 +37,9 @@ from stentguide.protocols import (
 )
 from stentguide.protocols.script import apply_answers
 
+if TYPE_CHECKING:
+    from stentguide.cases import Registry
+
 protocols_app = typer.Typer(
     help="Browse and validate the management pathways.", no_args_is_help=True
 )
@@ -47,6 +49,7 @@ class ShowFormat(str, enum.Enum):
     text = "text"
     mermaid = "mermaid"
     json = "json"
+    fhir = "fhir"
 
 
 @protocols_app.command("list")
@@ -79,13 +82,17 @@ def list_protocols(
 def show_protocol(
     protocol_id: Annotated[str, typer.Argument(help="Pathway id, e.g. partial-stent-loss")],
     fmt: Annotated[
-        ShowFormat, typer.Option("--format", help="text, mermaid or json")
+        ShowFormat, typer.Option("--format", help="text, mermaid, json or fhir")
     ] = ShowFormat.text,
 ) -> None:
-    """Show a pathway as a text tree, a Mermaid flowchart or JSON."""
+    """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition."""
     protocol = get_protocol(protocol_id)
     if fmt is ShowFormat.json:
         print_json(protocol_as_dict(protocol))
+    elif fmt is ShowFormat.fhir:
+        from stentguide.interop import protocol_to_plan_definition
+
+        print_json(protocol_to_plan_definition(protocol))
     elif fmt is ShowFormat.mermaid:
         sys.stdout.write(render_mermaid(protocol) + "\n")
     else:
@@ -248,6 +255,8 @@ class _RunKeeper:
 
     def save(self, session: Session) -> None:
         if self._registry is None:
+            from stentguide.cases import Registry
+
             self._registry = Registry.open(self.db)
         summary = session.summary()
         self._registry.save_run(
