@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "db": "cases",
     "users": "cases",
     "serve": "serve",
+    "train": "train",
 }
 
 _registered: set[str] = set()
