@@ -1,0 +1,48 @@
+"""A real stentguide web server on a free 127.0.0.1 port, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+
+from stentguide.web import Settings, create_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+
+
+@contextmanager
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    """Serve a fresh app on ``database_url`` until the block ends."""
+    app = create_app(Settings(database_url=database_url, secret_key="k" * 48))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -1,0 +1,128 @@
+"""The pages without JavaScript: forms posted, redirects followed, the disclaimer everywhere."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from stentguide import DISCLAIMER
+from stentguide.protocols import load_protocols
+
+MAIN_PAGES = [
+    "/",
+    "/runs/new",
+    "/runs/new?protocol=partial-stent-loss",
+    "/protocols",
+    "/protocols/stent-undeliverable",
+    "/devices",
+    "/scores",
+    "/scores/precise-dapt",
+    "/leaflets",
+]
+
+
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_every_page_shows_the_disclaimer(client: httpx.Client, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert DISCLAIMER in r.text
+    assert 'name="viewport"' in r.text
+    assert "/static/vendor/htmx.min.js" in r.text
+
+
+def test_static_assets_are_served_by_the_app(client: httpx.Client) -> None:
+    assert client.get("/static/app.css").status_code == 200
+    htmx = client.get("/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:200]
+
+
+def test_home_offers_each_situation(client: httpx.Client) -> None:
+    text = client.get("/").text
+    for protocol_id in load_protocols():
+        assert f"/runs/new?protocol={protocol_id}" in text
+
+
+def _step(html: str) -> tuple[str, list[str]]:
+    node = re.search(r'name="node" value="([^"]+)"', html)
+    return (node.group(1) if node else ""), re.findall(r'name="answer" value="([^"]+)"', html)
+
+
+def test_a_pathway_by_form_posts_to_the_record(client: httpx.Client) -> None:
+    r = client.post(
+        "/runs",
+        data={"protocol": "stent-loss-no-wire", "device.guide": "Launcher 6F"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    run = r.headers["location"]
+    page = client.get(run).text
+    visited = 0
+    while "Printable record" not in page:
+        node, answers = _step(page)
+        assert answers, page[:500]
+        acks = re.findall(r'name="ack" value="([^"]+)"', page)
+        r = client.post(f"{run}/answer", data={"node": node, "answer": answers[0], "ack": acks})
+        assert r.status_code == 200
+        page = r.text
+        visited += 1
+        assert visited < 60
+    assert "fc-current" in page
+    record = client.get(f"{run}/record")
+    assert record.status_code == 200 and "Outcome" in record.text
+    download = client.get(f"{run}/record.json")
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.json()["session"]["format"] == "stentguide.session/1"
+
+
+def test_a_bad_device_is_shown_beside_its_field(client: httpx.Client) -> None:
+    r = client.post("/runs", data={"protocol": "partial-stent-loss", "device.guide": "Lancher 6F"})
+    assert r.status_code == 422
+    assert "did you mean Launcher 6F" in r.text
+    assert 'aria-invalid="true"' in r.text
+
+
+def test_an_empty_answer_and_a_double_submit_are_explained(client: httpx.Client) -> None:
+    run = client.post("/runs", data={"protocol": "partial-stent-loss"}).url.path
+    node, answers = _step(client.get(run).text)
+    assert client.post(f"{run}/answer", data={"node": node}).status_code == 422
+    assert client.post(f"{run}/answer", data={"node": node, "answer": answers[0]}).status_code == 200
+    again = client.post(f"{run}/answer", data={"node": node, "answer": answers[0]})
+    assert again.status_code == 409 and "Not recorded" in again.text
+
+
+def test_calculator_shows_every_problem(client: httpx.Client) -> None:
+    r = client.post("/scores/j-cto", data={"occlusion_length_mm": "900", "blunt_stump": "true"})
+    assert r.status_code == 422
+    assert "outside the allowed range" in r.text
+    assert r.text.count("field-error") == 4
+    live = client.post("/scores/j-cto/check", data={"occlusion_length_mm": "900"})
+    assert "outside the allowed range" in live.text and "missing" not in live.text
+
+
+def test_device_checker_without_javascript(client: httpx.Client) -> None:
+    r = client.get(
+        "/devices", params={"tool": "fit", "guide": "Launcher 6F", "device": ["Emerge 1.5x12"]}
+    )
+    assert r.status_code == 200 and "Fits" in r.text
+    assert client.get("/devices", params={"tool": "inflation", "balloon": ""}).status_code == 422
+
+
+def test_unknown_pages_are_404_pages(client: httpx.Client) -> None:
+    r = client.get("/runs/0123456789abcdef0123456789abcdef")
+    assert r.status_code == 404 and DISCLAIMER in r.text
+    assert client.get("/protocols/nope").status_code == 404
+
+
+def test_serve_command_help_and_bad_input() -> None:
+    run = [sys.executable, "-m", "stentguide", "serve"]
+    help_ = subprocess.run([*run, "--help"], capture_output=True, text=True, timeout=60)
+    assert help_.returncode == 0 and "--demo" in help_.stdout
+    bad = subprocess.run([*run, "--db", "mysql://x/y"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
+    port = subprocess.run([*run, "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert port.returncode == 2
