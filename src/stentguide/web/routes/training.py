@@ -1,0 +1,258 @@
+"""Training mode: the case library, the play-through and the debrief; pages and JSON API.
+
+Every decision is the core's (:mod:`stentguide.training`): this module only
+turns forms into :meth:`Play.choose` calls and shows the result. A play in
+progress travels with the page as its serialised record (the same format the
+Python API resumes with :meth:`Play.from_dict`), so nothing is kept in the
+server between choices; a finished play is scored with the one scoring model,
+stored in the registry database, and the browser is redirected to its debrief
+(POST-redirect-GET, so a reload never stores an attempt twice).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from stentguide.cases import Registry
+from stentguide.errors import InputError, UnknownNameError
+from stentguide.references import reference
+from stentguide.training import (
+    AttemptStore,
+    Play,
+    Score,
+    StoredAttempt,
+    TrainingCase,
+    begin,
+    debrief,
+    get_case,
+    load_cases,
+    play_choices,
+    score_path,
+)
+from stentguide.training.debrief import expert_steps
+from stentguide.training.store import validate_trainee
+from stentguide.web.deps import registry
+from stentguide.web.errors import NotFoundError
+from stentguide.web.navigation import NavLink
+from stentguide.web.templating import render
+
+router = APIRouter()
+NAV = (NavLink(50, "Training", "/training"),)
+
+Reg = Annotated[Registry, Depends(registry)]
+
+
+def _case_or_404(case_id: str) -> TrainingCase:
+    try:
+        return get_case(case_id)
+    except UnknownNameError as exc:
+        raise NotFoundError("training case", case_id, exc.suggestions) from None
+
+
+def _store(reg: Registry) -> AttemptStore:
+    return AttemptStore(reg.engine)
+
+
+def _attempt_or_404(store: AttemptStore, attempt_id: str) -> StoredAttempt:
+    try:
+        return store.get(attempt_id)
+    except InputError:
+        raise NotFoundError("attempt", attempt_id) from None
+
+
+# ---------------------------------------------------------------------- JSON API
+
+
+class CaseSummary(BaseModel):
+    """One case of the library."""
+
+    id: str
+    version: str
+    title: str
+    pathway: str
+    summary: str
+
+
+class ScoreIn(BaseModel):
+    """A path through a case: choice ids in order from the start."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str = Field(min_length=1, max_length=64)
+    choices: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=200)
+
+
+@router.get("/api/training/cases", tags=["training"])
+def api_cases() -> list[CaseSummary]:
+    """The case library."""
+    return [
+        CaseSummary(id=c.id, version=c.version, title=c.title, pathway=c.pathway, summary=c.summary)
+        for c in load_cases().values()
+    ]
+
+
+@router.get("/api/training/cases/{case_id}", tags=["training"])
+def api_case(case_id: str) -> TrainingCase:
+    """A case as data: setting, moments, choices, ends, teaching points, sources."""
+    return _case_or_404(case_id)
+
+
+@router.post("/api/training/score", tags=["training"])
+def api_score(body: ScoreIn) -> Score:
+    """Score a path with the scoring model the CLI and the pages use."""
+    case = get_case(body.case_id)
+    return score_path(case, play_choices(case, body.choices).path)
+
+
+@router.get("/api/training/attempts", tags=["training"])
+def api_attempts(
+    reg: Reg,
+    trainee: Annotated[str | None, Query(max_length=64)] = None,
+    case: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=0, le=1000)] = 100,
+) -> list[StoredAttempt]:
+    """Stored attempts, newest first, for a trainee and/or a case."""
+    return _store(reg).list_attempts(trainee_id=trainee, case_id=case, limit=limit)
+
+
+@router.get("/api/training/attempts/{attempt_id}", tags=["training"])
+def api_attempt(attempt_id: str, reg: Reg) -> StoredAttempt:
+    """One stored attempt with its choices, timestamps and score breakdown."""
+    return _attempt_or_404(_store(reg), attempt_id)
+
+
+# ---------------------------------------------------------------------- pages
+
+
+@router.get("/training", include_in_schema=False)
+def library_page(
+    request: Request, reg: Reg, trainee: Annotated[str | None, Query(max_length=64)] = None
+) -> HTMLResponse:
+    """The case library, with a trainee's progress when ``trainee`` is given."""
+    progress: dict[str, Any] = {}
+    attempts: list[StoredAttempt] = []
+    who = trainee.strip() if trainee else None
+    if who:
+        store = _store(reg)
+        progress = {row.case_id: row for row in store.progress(who)}
+        attempts = store.list_attempts(trainee_id=who, limit=20)
+    return render(
+        request,
+        "training/library.html",
+        {
+            "cases": list(load_cases().values()),
+            "trainee": who or "",
+            "progress": progress,
+            "attempts": attempts,
+        },
+        title="Training cases",
+    )
+
+
+@router.get("/training/cases/{case_id}", include_in_schema=False)
+def case_page(
+    request: Request, case_id: str, trainee: Annotated[str | None, Query(max_length=64)] = None
+) -> HTMLResponse:
+    """The case's setting and the form to start it."""
+    case = _case_or_404(case_id)
+    return render(
+        request,
+        "training/case.html",
+        {"case": case, "trainee": trainee or "", "problems": {}},
+        title=case.title,
+    )
+
+
+def _play_page(request: Request, play: Play, trainee: str) -> HTMLResponse:
+    made = play.choices
+    return render(
+        request,
+        "training/play.html",
+        {
+            "case": play.case,
+            "moment": play.current,
+            "last": made[-1] if made else None,
+            "step_number": len(made) + 1,
+            "state": json.dumps(play.to_dict(), separators=(",", ":")),
+            "trainee": trainee,
+        },
+        title=f"{play.case.title} · {play.current.title}",
+    )
+
+
+@router.post("/training/cases/{case_id}/start", include_in_schema=False)
+async def start_play(request: Request, case_id: str) -> Response:
+    """Open the case at its first moment; the trainee id is required."""
+    case = _case_or_404(case_id)
+    form = await request.form()
+    raw = str(form.get("trainee", ""))
+    try:
+        trainee = validate_trainee(raw)
+    except InputError as exc:
+        return render(
+            request,
+            "training/case.html",
+            {"case": case, "trainee": raw, "problems": exc.problems},
+            status_code=422,
+            title=case.title,
+        )
+    return _play_page(request, begin(case), trainee)
+
+
+@router.post("/training/cases/{case_id}/choose", include_in_schema=False)
+async def choose(request: Request, case_id: str, reg: Reg) -> Response:
+    """Apply one choice; at an end, store the attempt and go to its debrief."""
+    case = _case_or_404(case_id)
+    form = await request.form()
+    trainee = validate_trainee(str(form.get("trainee", "")))
+    choice_id = str(form.get("choice", "")).strip()
+    if not choice_id:
+        raise InputError("choose what to do", {"choice": "required"})
+    try:
+        state = json.loads(str(form.get("state", "")))
+    except json.JSONDecodeError:
+        raise InputError("the play record is damaged", {"state": "not JSON"}) from None
+    play = Play.from_dict(state, case=case).choose(choice_id)
+    if play.end is None:
+        return _play_page(request, play, trainee)
+    stored = _store(reg).save(trainee, debrief(play))
+    return RedirectResponse(f"/training/attempts/{stored.id}", status_code=303)
+
+
+def _reading(case: TrainingCase) -> list[dict[str, str]]:
+    return [{"key": k, "citation": reference(k).citation()} for k in case.sources]
+
+
+@router.get("/training/attempts/{attempt_id}", include_in_schema=False)
+def debrief_page(request: Request, attempt_id: str, reg: Reg) -> HTMLResponse:
+    """The debrief of a stored attempt: both paths, key messages, score, time, reading."""
+    attempt = _attempt_or_404(_store(reg), attempt_id)
+    case = _case_or_404(attempt.case_id)
+    score = Score.model_validate(attempt.score)
+    trainee_steps = []
+    for item in attempt.choices:
+        moment = case.moment(str(item["moment"]))
+        choice = moment.choice(str(item["choice"])) if moment else None
+        if moment is not None and choice is not None:
+            trainee_steps.append({"moment": moment, "choice": choice, "at": item.get("at")})
+    end = case.end(attempt.end_id)
+    return render(
+        request,
+        "training/debrief.html",
+        {
+            "attempt": attempt,
+            "case": case,
+            "same_version": attempt.case_version == case.version,
+            "end": end,
+            "score": score,
+            "trainee_steps": trainee_steps,
+            "expert": expert_steps(case),
+            "reading": _reading(case),
+        },
+        title=f"Debrief · {case.title}",
+    )
