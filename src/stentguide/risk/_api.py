@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import polars as pl
 
 from stentguide.errors import InputError
@@ -25,6 +25,9 @@ from stentguide.risk._columns import (
 from stentguide.risk._evaluate import Evaluation, active_rules, evaluate, integral_points
 from stentguide.risk._model import ScoreSpec
 from stentguide.risk._result import Component, ScoreInfo, ScoreResult, outcome_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CHUNK_ROWS",
@@ -144,7 +147,8 @@ def _unique(keys: list[str]) -> list[str]:
 def _as_polars(frame: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
     if isinstance(frame, pl.DataFrame):
         return frame
-    if isinstance(frame, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # only a frame's owner has imported pandas
+    if pandas is not None and isinstance(frame, pandas.DataFrame):
         return pl.from_pandas(frame)
     raise InputError(f"expected a Polars or pandas DataFrame, got {type(frame).__name__}")
 
