@@ -149,7 +149,8 @@ def _as_polars(frame: pl.DataFrame | pd.DataFrame) -> pl.DataFrame:
         return frame
     pandas = sys.modules.get("pandas")  # only a frame's owner has imported pandas
     if pandas is not None and isinstance(frame, pandas.DataFrame):
-        return pl.from_pandas(frame)
+        converted: pl.DataFrame = pl.from_pandas(frame)
+        return converted
     raise InputError(f"expected a Polars or pandas DataFrame, got {type(frame).__name__}")
 
 
