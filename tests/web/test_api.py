@@ -82,7 +82,10 @@ def test_declared_devices_are_checked_at_the_step(client: httpx.Client) -> None:
         "/api/sessions", json={"protocol_id": "stent-loss-wire-in-place", "case": case}
     ).json()
     sid = view["session_id"]
-    for node, answer in (("confirm-wire", "coronary-wire-through"), ("left-main", "left-main-free")):
+    for node, answer in (
+        ("confirm-wire", "coronary-wire-through"),
+        ("left-main", "left-main-free"),
+    ):
         view = client.post(
             f"/api/sessions/{sid}/answers", json={"node": node, "answer": answer}
         ).json()
