@@ -3,9 +3,9 @@
 Both on SQLite and PostgreSQL, each beside a raw DBAPI ``executemany`` of the
 same rows (or a raw aggregate ``SELECT`` for the dashboard) measured in the
 same run. The dashboard runs on a synthetic registry of
-``STENTGUIDE_BENCH_CASES`` cases (default 200,000, so that ``make bench`` stays
-within a few minutes on 2 cores; set 1000000 for the full-size figure, about
-12 minutes for both databases). Set ``STENTGUIDE_BENCH_PG=0`` to leave PostgreSQL out; its URL is
+``STENTGUIDE_BENCH_CASES`` cases (default 1,000,000, about 12 minutes for both
+databases on 2 cores; set a smaller number for a quick look). Set
+``STENTGUIDE_BENCH_PG=0`` to leave PostgreSQL out; its URL is
 ``STENTGUIDE_TEST_PG_URL`` (default the local test server).
 """
 
@@ -133,7 +133,7 @@ def _raw_dashboard(registry: Registry) -> None:
 
 
 def run() -> list[Result]:
-    size = int(os.environ.get("STENTGUIDE_BENCH_CASES", "200000"))
+    size = int(os.environ.get("STENTGUIDE_BENCH_CASES", "1000000"))
     results: list[Result] = []
     sample = demo_cases(INSERT_CASES, seed=1)
     for name, fresh in _databases():
