@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stentguide.training import get_case
 from tests.conftest import CliRun
@@ -135,3 +136,24 @@ def test_bad_or_unfinished_scripts_exit_2(cli: CliRun, tmp_path: Path) -> None:
 def test_help(cli: CliRun) -> None:
     out = cli("train", "--help")
     assert out.returncode == 0 and "--choices" in out.stdout
+
+
+def test_validate_training_accepts_a_good_file_and_names_every_problem(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    from stentguide.knowledge import knowledge_path
+
+    good = knowledge_path("training", "03-stent-loss-wire-lad.yaml")
+    ok = cli("cases", "validate-training", str(good), "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["id"] == "stent-loss-wire-lad"
+    raw = yaml.safe_load(good.read_text(encoding="utf-8"))
+    confirm = raw["moments"][0]["choices"]
+    confirm[1]["next"] = "nowhere"
+    del confirm[1]["teaching_point"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    bad = cli("cases", "validate-training", str(broken))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "broken.yaml" in bad.stderr and "'nowhere'" in bad.stderr
+    assert "a wrong choice needs a teaching_point" in bad.stderr

@@ -332,6 +332,22 @@ def demo(
         )
 
 
+@cases_app.command("validate-training")
+@handle_errors
+def validate_training(
+    path: Annotated[Path, typer.Argument(help="A training case file (YAML or JSON).")],
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Check a training case: schema, reachable moments, sources, consequences, teaching points."""
+    from stentguide.training import load_case_file
+
+    case = load_case_file(path)
+    if fmt is OutputFormat.json:
+        print_json({"valid": True, "id": case.id, "version": case.version, "file": path.name})
+    else:
+        console.print(f"[green]valid[/green] {case.id} {case.version} ({path.name})")
+
+
 @db_app.command("upgrade")
 @handle_errors
 def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
