@@ -119,3 +119,20 @@ def test_check_is_pure() -> None:
     assert dv.check_requirement(SMALL_BALLOON, declared) == dv.check_requirement(
         SMALL_BALLOON, declared
     )
+
+
+def test_missing_pressure_figures_leave_the_check_open_but_burst_fails() -> None:
+    own_balloon = dv.DeviceRequirement(
+        role="stent",
+        kind="stent",
+        label="the stent's own balloon at 3 atm",
+        inflate_at_atm=3,
+        sources=["AMSTUTZ23_PTCA"],
+    )
+    open_check = dv.check_requirement(own_balloon, {"stent": "stent 3.0x18"})
+    assert open_check.status == "unknown"
+    assert "nominal pressure unknown" in open_check.message
+    past_burst = own_balloon.model_copy(update={"inflate_at_atm": 30})
+    refused = dv.check_requirement(past_burst, {"stent": "stent 3.0x18 10/16 atm"})
+    assert refused.status == "fail"
+    assert "above the rated burst pressure" in refused.message

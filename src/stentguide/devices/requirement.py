@@ -133,7 +133,12 @@ def _check_device(req: DeviceRequirement, dev: Device, out: _Findings) -> None:
         try:
             inflation = balloon_diameter_at(dev, req.inflate_at_atm)
         except DeviceError as exc:
-            out.problems.append(str(exc))
+            # a missing figure leaves the check open; a refusal (past rated burst) fails it
+            chart = getattr(dev, "chart", None)
+            has_figures = bool(chart and len(chart) >= 2) or (
+                getattr(dev, "nominal_pressure", None) is not None
+            )
+            (out.problems if has_figures else out.unknowns).append(str(exc))
             return
         out.figures["pressure_atm"] = req.inflate_at_atm
         out.figures["diameter_at_pressure_mm"] = inflation.diameter_mm
