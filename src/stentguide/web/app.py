@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from stentguide import DISCLAIMER, __version__
 from stentguide.cases import Registry
 from stentguide.web import routes as routes_package
+from stentguide.web.auth import install_login
 from stentguide.web.errors import install_error_handlers
 from stentguide.web.navigation import NavLink
 from stentguide.web.settings import Settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = importlib.resources.files("stentguide.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     install_error_handlers(app)
+    install_login(app)
     for module in modules:
         app.include_router(module.router)
     return app
