@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -58,3 +59,39 @@ def cli(tmp_path: Path) -> Iterator[CliRun]:
         )
 
     yield run
+
+
+# ---------------------------------------------------------------- browser tests
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Debian Chromium for the whole run (Playwright allows one sync driver)."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("STENTGUIDE_SKIP_BROWSER") == "1":
+            pytest.skip("STENTGUIDE_SKIP_BROWSER=1 and no Chromium")
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh test (or make test)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where browser tests put screenshots for a reviewer (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -9,10 +9,9 @@ import pytest
 
 from stentguide.training import TrainingCase, Verdict, load_cases
 from tests.cases.conftest import db_url, pg_url, sqlite_url
-from tests.e2e.conftest import browser, screenshots
 from tests.web.live import LiveServer, live_server
 
-__all__ = ["browser", "db_url", "pg_url", "screenshots", "sqlite_url"]
+__all__ = ["db_url", "pg_url", "sqlite_url"]
 
 CASE_IDS = sorted(load_cases())
 
