@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stentguide.errors import KnowledgeError, ReferenceError_
-from stentguide.knowledge import knowledge_path
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from stentguide.knowledge import knowledge_path, read_yaml
 
 __all__ = [
     "Reference",
@@ -70,21 +66,13 @@ class Reference(BaseModel):
         return f"{self.authors}. {self.title}. {self.venue}{year}. {locator}"
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
-
-
 @functools.cache
 def load_references() -> dict[str, Reference]:
     """Every reference shipped with the package, by key (validated, cached)."""
     folder = knowledge_path("references")
     refs: dict[str, Reference] = {}
     for path in sorted(folder.glob("*.yaml")):
-        raw = _read_yaml(path) or {}
+        raw = read_yaml(path) or {}
         if not isinstance(raw, dict):
             raise KnowledgeError(f"{path.name}: expected a mapping of key -> reference")
         for key, entry in raw.items():
@@ -136,6 +124,6 @@ def cited_keys() -> dict[str, set[str]]:
     for path in sorted(root.rglob("*.yaml")):
         if path.parent.name == "references":
             continue
-        for key in _walk_sources(_read_yaml(path)):
+        for key in _walk_sources(read_yaml(path)):
             cited.setdefault(key, set()).add(str(path.relative_to(root)))
     return cited

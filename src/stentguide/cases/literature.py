@@ -12,11 +12,10 @@ from __future__ import annotations
 import functools
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stentguide.errors import KnowledgeError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.references import check_sources
 
 __all__ = [
@@ -142,12 +141,7 @@ class DemoParameters(_Frozen):
 
 
 def _load(name: str) -> Any:
-    path = knowledge_path("registry", name)
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(f"registry/{name}: cannot read: {exc}") from exc
+    return read_yaml(knowledge_path("registry", name), origin=f"registry/{name}")
 
 
 def _all_sources(node: Any) -> list[str]:

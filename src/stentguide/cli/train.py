@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
@@ -30,6 +29,8 @@ from stentguide.cli._common import (
     handle_errors,
     print_json,
 )
+from stentguide.errors import InputError
+from stentguide.knowledge import parse_yaml
 from stentguide.training import (
     AttemptStore,
     Debrief,
@@ -57,9 +58,9 @@ def _read_choices(path: Path) -> list[Any]:
     except OSError as exc:
         fail(f"cannot read choices file {path}: {exc.strerror}")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        fail(f"choices file {path} is not valid JSON or YAML: {exc}")
+        data = parse_yaml(text, f"choices file {path}", error=InputError)
+    except InputError as exc:
+        fail(str(exc))
     if isinstance(data, dict):
         data = data.get("choices")
     if not isinstance(data, list):

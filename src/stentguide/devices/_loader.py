@@ -17,13 +17,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from stentguide.devices.model import Device, DeviceKind, Figure
 from stentguide.devices.units import french_to_mm, parse_length
 from stentguide.errors import InputError, KnowledgeError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.references import check_sources
 
 __all__ = [
@@ -174,10 +173,7 @@ def _load() -> tuple[dict[str, Device], dict[str, Any]]:
     devices: dict[str, Device] = {}
     rules: dict[str, Any] = {}
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
+        raw = read_yaml(path) or {}
         if not isinstance(raw, dict):
             raise KnowledgeError(f"{path.name}: expected a mapping of sections")
         for section, body in raw.items():

@@ -12,12 +12,11 @@ from __future__ import annotations
 import functools
 from typing import Literal
 
-import yaml
 from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from stentguide.errors import KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.leaflets.plan import Language, SecondAntiplatelet
 from stentguide.references import check_sources
 
@@ -75,13 +74,7 @@ class LeafletText(BaseModel):
 
 def _read(relative: str) -> object:
     path = knowledge_path("leaflets", *relative.split("/"))
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise KnowledgeError(f"leaflets/{relative}: missing") from None
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"leaflets/{relative}: not valid YAML: {exc}") from exc
+    return read_yaml(path, origin=f"leaflets/{relative}")
 
 
 @functools.cache

@@ -6,15 +6,12 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from stentguide.errors import ProtocolError, UnknownNameError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.protocols.checks import validate_protocol
 from stentguide.protocols.model import Protocol
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = ["get_protocol", "load_protocol_file", "load_protocols", "parse_protocol"]
 
@@ -51,15 +48,7 @@ def parse_protocol(raw: Any, origin: str) -> Protocol:
 def load_protocol_file(path: str | Path) -> Protocol:
     """Load and validate one protocol file (YAML or JSON)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProtocolError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        raw = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise ProtocolError(f"{path.name}: not valid YAML: {exc}") from None
-    return parse_protocol(raw, path.name)
+    return parse_protocol(read_yaml(path, error=ProtocolError), path.name)
 
 
 @functools.cache

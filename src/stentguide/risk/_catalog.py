@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from stentguide.errors import InputError, KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.references import check_sources
 from stentguide.risk._model import ScoreSpec, WithheldScore
 
@@ -19,12 +18,7 @@ _WITHHELD_FILE = "withheld.yaml"
 
 
 def _read(name: str) -> Any:
-    path = knowledge_path("scores", name)
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnowledgeError(f"scores/{name}: cannot be read: {exc}") from exc
+    return read_yaml(knowledge_path("scores", name), origin=f"scores/{name}")
 
 
 def _spec_sources(spec: ScoreSpec) -> list[str]:

@@ -6,11 +6,10 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from stentguide.errors import KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path
+from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.training.checks import validate_case
 from stentguide.training.model import TrainingCase
 
@@ -55,15 +54,7 @@ def parse_case(raw: Any, origin: str) -> TrainingCase:
 def load_case_file(path: str | Path) -> TrainingCase:
     """Load and validate one training case file (YAML or JSON)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise KnowledgeError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from None
-    return parse_case(raw, path.name)
+    return parse_case(read_yaml(path), path.name)
 
 
 @functools.cache
