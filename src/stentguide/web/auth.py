@@ -7,9 +7,10 @@ import and export, the quality dashboard) needs a login, and managing users
 needs the admin role (roles are ordered viewer < operator < admin, see
 :class:`stentguide.cases.users.Role`).
 
-A login sets an HttpOnly, SameSite=Lax cookie holding a token signed by
-:class:`stentguide.cases.tokens.TokenSigner` with the app's secret key; it names
-the user and expires after the signer's ``session_seconds``. The server keeps no
+A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token
+signed by :class:`stentguide.cases.tokens.TokenSigner` with the app's secret
+key; it names the user and expires after the signer's ``session_seconds`` (the
+server checks the age, so the login page can say that a session has ended). The server keeps no
 session table. Every form that changes data carries a CSRF token bound to the
 login session (OWASP synchroniser-token pattern); the login form itself carries
 one bound to a random pre-login cookie, so a third-party page cannot log a

@@ -124,7 +124,6 @@ async def login(request: Request, db: Db) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         signer.session_token(user.username),
-        max_age=signer.session_seconds,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from markupsafe import Markup
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -530,7 +531,15 @@ def import_page(request: Request, login: OperatorPage) -> HTMLResponse:
 async def import_cases(request: Request, login: OperatorForm, db: Db) -> Response:
     """Import a file: all rows or none; every bad row is listed by row and field."""
     form = await request.form()
-    upload = form.get("file")
+    try:
+        return await _import_upload(request, login, db, form.get("file"))
+    finally:
+        await form.close()
+
+
+async def _import_upload(
+    request: Request, login: Login, db: Registry, upload: object
+) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(
             request, login, problems={"file": "choose a file to import"}, status_code=422
@@ -549,10 +558,8 @@ async def import_cases(request: Request, login: OperatorForm, db: Db) -> Respons
         path = Path(folder) / name
         path.write_bytes(content)
         try:
-            if suffix == ".json":
-                added = import_archive(db, path, actor=login.username)
-            else:
-                added = import_table(db, path, actor=login.username)
+            importer = import_archive if suffix == ".json" else import_table
+            added = await run_in_threadpool(importer, db, path, actor=login.username)
         except InputError as exc:
             return _import_page(
                 request,
