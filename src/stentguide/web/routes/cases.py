@@ -198,6 +198,10 @@ def cases_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
 # ---------------------------------------------------------------------- the case form
 
 
+_PSEUDONYM_HINT = (
+    "use 1 to 64 letters, digits, '.', '_' or '-' with no spaces: "
+    "a pseudonymous id, never the patient's name"
+)
 _ROW_FIELD = re.compile(r"^(lesion|complication)-(\d{1,3})-([a-z_]+)$")
 
 
@@ -302,7 +306,8 @@ def validate_case_form(form: CaseForm, uid: str | None = None) -> CaseIn | None:
         case = CaseIn.model_validate({**form.data, **({"uid": uid} if uid else {})})
     except ValidationError as exc:
         for path, why in validation_problems(exc).items():
-            form.problems.setdefault(form.field(path), why)
+            pattern = path == "patient_id" and why.startswith("String should match pattern")
+            form.problems.setdefault(form.field(path), _PSEUDONYM_HINT if pattern else why)
         return None
     return None if form.problems else case
 
@@ -331,7 +336,11 @@ def _values_of(case: StoredCase) -> dict[str, str]:
 
 
 def _row_count(values: Mapping[str, str], prefix: str, minimum: int) -> int:
-    used = [int(m.group(2)) for k in values if (m := _ROW_FIELD.match(k)) and m.group(1) == prefix]
+    used = [
+        int(m.group(2))
+        for k, v in values.items()
+        if v and (m := _ROW_FIELD.match(k)) and m.group(1) == prefix
+    ]
     return max(minimum, (max(used) + 2) if used else 0)
 
 
