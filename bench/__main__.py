@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
     print(f"{'benchmark':46} {'subject':>14} {'baseline':>14} {'ratio':>8}  unit / baseline")
     for r in rows:
         print(
-            f"{r.name:46} {r.subject:14,.1f} {r.baseline:14,.1f} {r.ratio:8.2f}  "
+            f"{r.name:46} {r.subject:14,.1f} {r.baseline:14,.1f} {r.ratio:8.3g}  "
             f"{r.unit} vs {r.baseline_name}{' - ' + r.note if r.note else ''}"
         )
     return 0
