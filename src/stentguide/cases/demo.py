@@ -20,9 +20,11 @@ import numpy as np
 from stentguide.cases.literature import load_demo_parameters
 from stentguide.errors import InputError
 
-__all__ = ["MAX_DEMO_CASES", "demo_cases"]
+__all__ = ["MAX_DEMO_CASES", "SYNTHETIC_OUTCOME", "demo_cases"]
 
 MAX_DEMO_CASES = 5_000_000
+SYNTHETIC_OUTCOME = "synthetic"
+"""The ``outcome`` every demonstration case carries, so that it is never taken for real."""
 _DEVICES = {"guide": "6F guiding catheter", "stent": "drug-eluting stent"}
 
 
@@ -85,7 +87,7 @@ def demo_cases(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
                 "access": "radial" if radial[i] else "femoral",
                 "lesions": [{"vessel": synthetic.vessels[int(vessels[i])]}],
                 "devices": dict(_DEVICES),
-                "outcome": "synthetic",
+                "outcome": SYNTHETIC_OUTCOME,
                 "complications": complications,
             }
         )

@@ -69,6 +69,7 @@ class CaseFilter:
     since: dt.date | None = None
     until: dt.date | None = None
     complication: str | None = None
+    outcome: str | None = None
 
     def where(self) -> list[sa.ColumnElement[bool]]:
         c = schema.cases.c
@@ -88,6 +89,8 @@ class CaseFilter:
         if self.complication is not None:
             comp = schema.complications.c
             clauses.append(sa.exists().where(comp.case_id == c.id, comp.kind == self.complication))
+        if self.outcome is not None:
+            clauses.append(c.outcome == self.outcome)
         return clauses
 
 

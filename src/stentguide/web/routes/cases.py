@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -43,9 +42,9 @@ from stentguide.cases import (
     RetrievalTechnique,
     StoredCase,
     Vessel,
-    schema,
 )
 from stentguide.cases.analytics import Comparison, Grouping, Rate, compare, registry_rates
+from stentguide.cases.demo import SYNTHETIC_OUTCOME
 from stentguide.cases.exchange import export_archive, export_table, import_archive, import_table
 from stentguide.cases.plots import rates_plot
 from stentguide.cases.store import validation_problems
@@ -65,7 +64,6 @@ Viewer = Annotated[Login, Depends(require(Role.viewer))]
 OperatorPage = Annotated[Login, Depends(require(Role.operator))]
 OperatorForm = Annotated[Login, Depends(require_form(Role.operator))]
 
-SYNTHETIC_OUTCOME = "synthetic"
 """The outcome :func:`stentguide.cases.demo.demo_cases` gives every invented case."""
 
 PAGE_SIZE = 50
@@ -82,19 +80,6 @@ DASHBOARD_METRICS = ("stent_loss", "delivery_failure", "retrieval_success", "eme
 # ---------------------------------------------------------------------- filters
 
 
-@dataclass(frozen=True)
-class RegistryQuery(CaseFilter):
-    """The core's :class:`CaseFilter` plus the recorded outcome."""
-
-    outcome: str | None = None
-
-    def where(self) -> list[sa.ColumnElement[bool]]:
-        clauses = super().where()
-        if self.outcome is not None:
-            clauses.append(schema.cases.c.outcome == self.outcome)
-        return clauses
-
-
 _FILTER_FIELDS = ("patient_id", "since", "until", "operator", "complication", "outcome")
 
 
@@ -106,7 +91,7 @@ def _parse_date(text: str, field: str, problems: dict[str, str]) -> dt.date | No
         return None
 
 
-def parse_filter(params: Mapping[str, str]) -> tuple[RegistryQuery, dict[str, str], dict[str, str]]:
+def parse_filter(params: Mapping[str, str]) -> tuple[CaseFilter, dict[str, str], dict[str, str]]:
     """The query named by ``params``, the values to show back and the problems by field."""
     values = {k: params.get(k, "").strip() for k in _FILTER_FIELDS}
     problems: dict[str, str] = {}
@@ -118,7 +103,7 @@ def parse_filter(params: Mapping[str, str]) -> tuple[RegistryQuery, dict[str, st
             f"{complication!r} is not one of {', '.join(k.value for k in ComplicationKind)}"
         )
         complication = None
-    query = RegistryQuery(
+    query = CaseFilter(
         patient_id=values["patient_id"] or None,
         operator=values["operator"] or None,
         since=since,
@@ -135,12 +120,12 @@ def _query_string(values: Mapping[str, str], **extra: str | int) -> str:
     return urlencode(kept)
 
 
-def _synthetic_count(db: Registry, query: RegistryQuery) -> int:
+def _synthetic_count(db: Registry, query: CaseFilter) -> int:
     if query.outcome not in (None, SYNTHETIC_OUTCOME):
         return 0
     only_synthetic = {f.name: getattr(query, f.name) for f in fields(query)}
     only_synthetic["outcome"] = SYNTHETIC_OUTCOME
-    return db.count_cases(RegistryQuery(**only_synthetic))
+    return db.count_cases(CaseFilter(**only_synthetic))
 
 
 def is_synthetic(case: StoredCase) -> bool:
@@ -546,9 +531,7 @@ async def import_cases(request: Request, login: OperatorForm, db: Db) -> Respons
         await form.close()
 
 
-async def _import_upload(
-    request: Request, login: Login, db: Registry, upload: object
-) -> Response:
+async def _import_upload(request: Request, login: Login, db: Registry, upload: object) -> Response:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _import_page(
             request, login, problems={"file": "choose a file to import"}, status_code=422
@@ -737,9 +720,7 @@ async def attach_run(request: Request, uid: str, login: OperatorForm, db: Db) ->
     run_id = form.get("run_id")
     run_id = run_id.strip() if isinstance(run_id, str) else ""
     if not run_id:
-        return _case_page(
-            request, login, db, case, problems={"run_id": "missing"}, status_code=422
-        )
+        return _case_page(request, login, db, case, problems={"run_id": "missing"}, status_code=422)
     try:
         db.save_run(db.load_run(run_id), actor=login.username, case_uid=uid)
     except InputError as exc:
