@@ -74,6 +74,16 @@ def test_missing_trainee_and_bad_choice(client: httpx.Client) -> None:
     assert client.get("/training/attempts/nope").status_code == 404
 
 
+def test_an_edited_play_record_is_refused(client: httpx.Client) -> None:
+    start = client.post("/training/cases/stent-loss-left-main/start", data={"trainee": "t"})
+    forged = _state(start.text)[:-4] + "AAAA"
+    refused = client.post(
+        "/training/cases/stent-loss-left-main/choose",
+        data={"state": forged, "trainee": "t", "choice": "plan-retrieval"},
+    )
+    assert refused.status_code == 422 and "damaged or expired" in refused.text
+
+
 def test_json_api_scores_with_the_same_model(client: httpx.Client) -> None:
     cases = client.get("/api/training/cases").json()
     assert sorted(c["id"] for c in cases) == CASE_IDS

@@ -1,4 +1,4 @@
-"""Signed, expiring tokens for the web app: login sessions and CSRF protection.
+"""Signed, expiring tokens for the web app: login sessions, CSRF protection and form state.
 
 Both are HMAC-signed with the app's secret key (itsdangerous), so the server
 keeps no token table: a login-session token carries the username and expires
@@ -29,6 +29,7 @@ class TokenSigner:
         self.session_seconds = session_seconds
         self._sessions = URLSafeTimedSerializer(secret_key, salt="stentguide.session")
         self._csrf = URLSafeTimedSerializer(secret_key, salt="stentguide.csrf")
+        self._secret_key = secret_key
 
     def session_token(self, username: str) -> str:
         """A token that names ``username`` until it expires."""
@@ -55,3 +56,16 @@ class TokenSigner:
             return False
         bound = data.get("s") if isinstance(data, dict) else None
         return isinstance(bound, str) and hmac.compare_digest(bound, session_token[-32:])
+
+    def seal(self, data: object, purpose: str) -> str:
+        """Sign JSON-compatible ``data`` a page carries in a form: readable, not editable."""
+        return URLSafeTimedSerializer(self._secret_key, salt=f"stentguide.{purpose}").dumps(data)
+
+    def unseal(self, token: str, purpose: str) -> object | None:
+        """The data of a token made by :meth:`seal` for ``purpose``, else ``None``."""
+        serializer = URLSafeTimedSerializer(self._secret_key, salt=f"stentguide.{purpose}")
+        try:
+            data: object = serializer.loads(token, max_age=self.session_seconds)
+        except (SignatureExpired, BadSignature):
+            return None
+        return data

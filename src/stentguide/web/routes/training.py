@@ -11,7 +11,6 @@ stored in the registry database, and the browser is redirected to its debrief
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -36,10 +35,14 @@ from stentguide.training import (
 )
 from stentguide.training.debrief import expert_steps
 from stentguide.training.store import validate_trainee
+from stentguide.web.auth import token_signer
 from stentguide.web.deps import registry
 from stentguide.web.errors import NotFoundError
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
+
+_PLAY_SEAL = "training-play"
+"""The play in progress travels in the page, signed so that a trainee cannot edit it."""
 
 router = APIRouter()
 NAV = (NavLink(50, "Training", "/training"),)
@@ -178,7 +181,7 @@ def _play_page(request: Request, play: Play, trainee: str) -> HTMLResponse:
             "moment": play.current,
             "last": made[-1] if made else None,
             "step_number": len(made) + 1,
-            "state": json.dumps(play.to_dict(), separators=(",", ":")),
+            "state": token_signer(request.app).seal(play.to_dict(), _PLAY_SEAL),
             "trainee": trainee,
         },
         title=f"{play.case.title} · {play.current.title}",
@@ -213,10 +216,9 @@ async def choose(request: Request, case_id: str, reg: Reg) -> Response:
     choice_id = str(form.get("choice", "")).strip()
     if not choice_id:
         raise InputError("choose what to do", {"choice": "required"})
-    try:
-        state = json.loads(str(form.get("state", "")))
-    except json.JSONDecodeError:
-        raise InputError("the play record is damaged", {"state": "not JSON"}) from None
+    state = token_signer(request.app).unseal(str(form.get("state", "")), _PLAY_SEAL)
+    if not isinstance(state, dict):
+        raise InputError("the play record is damaged or expired", {"state": "not signed here"})
     play = Play.from_dict(state, case=case).choose(choice_id)
     if play.end is None:
         return _play_page(request, play, trainee)
