@@ -6,11 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import settings
 
 # Timing is not what these property tests check; a loaded CI machine must not fail them.
@@ -100,3 +102,39 @@ def screenshots() -> Path:
     """Where browser tests put screenshots for a reviewer (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# ---------------------------------------------------------------- PostgreSQL
+PG_URL = os.environ.get(
+    "STENTGUIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server (STENTGUIDE_TEST_PG_URL), dropped after.
+
+    If the server does not answer the test fails saying so; STENTGUIDE_SKIP_PG=1 skips.
+    """
+    if os.environ.get("STENTGUIDE_SKIP_PG") == "1":
+        pytest.skip("STENTGUIDE_SKIP_PG=1")
+    admin = sa.create_engine(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL does not answer at {PG_URL} ({exc.orig}); start it with "
+            "scripts/ensure-postgres.sh, point STENTGUIDE_TEST_PG_URL at a server, "
+            "or set STENTGUIDE_SKIP_PG=1",
+            pytrace=False,
+        )
+    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

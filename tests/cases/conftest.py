@@ -1,25 +1,15 @@
-"""Registry fixtures: a fresh SQLite file per test, and a fresh PostgreSQL schema per test.
-
-PostgreSQL comes from STENTGUIDE_TEST_PG_URL (default: the local test server).
-If it does not answer, the PostgreSQL tests fail with a message saying so;
-set STENTGUIDE_SKIP_PG=1 to skip them instead.
-"""
+"""Registry fixtures: a fresh SQLite file per test, or a fresh PostgreSQL schema per test
+(``pg_url``, in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from stentguide.cases import Registry
-
-PG_URL = os.environ.get(
-    "STENTGUIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 def _sqlite_url(tmp_path: Path) -> str:
@@ -29,32 +19,6 @@ def _sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return _sqlite_url(tmp_path)
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if os.environ.get("STENTGUIDE_SKIP_PG") == "1":
-        pytest.skip("STENTGUIDE_SKIP_PG=1")
-    admin = sa.create_engine(PG_URL)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL does not answer at {PG_URL} ({exc.orig}); start it with "
-            "scripts/ensure-postgres.sh, point STENTGUIDE_TEST_PG_URL at a server, "
-            "or set STENTGUIDE_SKIP_PG=1",
-            pytrace=False,
-        )
-    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

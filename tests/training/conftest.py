@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from stentguide.training import TrainingCase, Verdict, load_cases
-from tests.cases.conftest import db_url, pg_url, sqlite_url
+from tests.cases.conftest import db_url, sqlite_url
 from tests.web.live import LiveServer, live_server
 
-__all__ = ["db_url", "pg_url", "sqlite_url"]
+__all__ = ["db_url", "sqlite_url"]
 
 CASE_IDS = sorted(load_cases())
 

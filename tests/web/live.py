@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
 from stentguide.web import Settings, create_app
 
@@ -28,9 +29,8 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str) -> Iterator[LiveServer]:
-    """Serve a fresh app on ``database_url`` until the block ends."""
-    app = create_app(Settings(database_url=database_url, secret_key="k" * 48))
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free port in a thread; yields its base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
@@ -42,7 +42,15 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
             raise RuntimeError("the web server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    """Serve a fresh app on ``database_url`` until the block ends."""
+    app = create_app(Settings(database_url=database_url, secret_key="k" * 48))
+    with serve_app(app) as url:
+        yield LiveServer(url=url, database_url=database_url)

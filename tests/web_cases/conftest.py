@@ -6,11 +6,7 @@ port; PostgreSQL runs use a schema made for the test and dropped after it.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,8 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
-import uvicorn
 from fastapi import FastAPI
 
 from stentguide.cases import Registry
@@ -27,14 +21,12 @@ from stentguide.cases.demo import demo_cases
 from stentguide.cases.tokens import TokenSigner
 from stentguide.cases.users import UserStore
 from stentguide.web import Settings, create_app
-from tests.web.live import free_port
+from tests.cases.conftest import make_case
+from tests.web.live import serve_app
 
 SECRET = "s" * 48
 PASSWORD = "correct horse battery"
 USERS = {"vera": "viewer", "otto": "operator", "ada": "admin"}
-PG_URL = os.environ.get(
-    "STENTGUIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DEMO_COUNT = 120
 
 
@@ -49,27 +41,12 @@ class Live:
         return value
 
 
-def real_case(**overrides: object) -> dict[str, object]:
-    case: dict[str, object] = {
-        "patient_id": "P-0001",
-        "procedure_date": "2024-03-01",
-        "operator": "dr-a",
-        "access": "radial",
-        "lesions": [{"vessel": "LAD", "calcified": True}],
-        "devices": {"guide": "6F EBU", "stent": "DES 3.0 x 18"},
-        "outcome": "deployed",
-        "complications": [],
-    }
-    case.update(overrides)
-    return case
-
-
 def _seed(registry: Registry) -> None:
     registry.add_cases(demo_cases(DEMO_COUNT, seed=3), actor="setup")
     registry.add_cases(
         [
-            real_case(),
-            real_case(
+            make_case(),
+            make_case(
                 patient_id="P-0002",
                 procedure_date="2024-05-02",
                 operator="dr-b",
@@ -99,21 +76,8 @@ def serve(
         users.create(name, PASSWORD, role, actor="setup")
     if seed:
         _seed(registry)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start")
-        time.sleep(0.02)
-    try:
-        yield Live(url=f"http://127.0.0.1:{port}", app=app)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve_app(app) as url:
+        yield Live(url=url, app=app)
 
 
 @pytest.fixture(scope="module")
@@ -121,31 +85,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     db = tmp_path_factory.mktemp("web_cases") / "registry.sqlite"
     with serve(f"sqlite:///{db}") as server:
         yield server
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if os.environ.get("STENTGUIDE_SKIP_PG") == "1":
-        pytest.skip("STENTGUIDE_SKIP_PG=1")
-    admin = sa.create_engine(PG_URL)
-    schema = f"webcases_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(
-            f"PostgreSQL does not answer at {PG_URL} ({exc.orig}); start it with "
-            "scripts/ensure-postgres.sh or set STENTGUIDE_SKIP_PG=1",
-            pytrace=False,
-        )
-    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
