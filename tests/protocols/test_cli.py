@@ -182,3 +182,20 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
     result = cli("run", "partial-stent-loss", "--answers", str(answers), "--no-store")
     assert result.returncode == 0
     assert not (tmp_path / "registry.sqlite").exists()
+
+
+def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
+    # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
+    keys = "\n".join(["1", "4", "y", "3", "y", "1", "y", "2"]) + "\n"
+    result = cli("run", input=keys)
+    assert result.returncode == 0, result.stderr
+    assert "Continue with 'Stent lost without the guidewire" in result.stdout
+    assert "Outcome: Stent lost without the wire (changed-pathway)" in result.stdout
+    assert "In progress at: Snare or grasp the stent in the coronary artery" in result.stdout
+    stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    try:
+        runs = {r.protocol_id: r for r in stored.list_runs()}
+        assert set(runs) == {"partial-stent-loss", "stent-loss-no-wire"}
+        assert runs["partial-stent-loss"].outcome_category == "changed-pathway"
+    finally:
+        stored.close()

@@ -223,3 +223,26 @@ def test_every_random_walk_ends_in_an_outcome(
     resumed = Session.from_dict(json.loads(json.dumps(session.to_dict())))
     assert resumed.to_dict() == session.to_dict()
     assert resumed.path == session.path
+
+
+def test_handover_carries_devices_and_the_facts_the_next_pathway_knows(clock: FakeClock) -> None:
+    case = {"devices": {"guide": "Launcher 6F"}, "facts": {}}
+    session = apply_answers(
+        start("stent-loss-wire-in-place", case, clock=clock),
+        [
+            {"node": "confirm-wire", "answer": "coronary-wire-through"},
+            {"node": "left-main", "answer": "left-main-involved"},
+            {"node": "small-balloon", "answer": "stuck-at-guide-tip"},
+            {"node": "en-bloc", "answer": "stent-lost"},
+        ],
+    )
+    outcome = session.outcome
+    assert outcome is not None and outcome.continue_with == "stent-loss-no-wire"
+    following = get_protocol(outcome.continue_with)
+    handed = session.handover(following)
+    # left_main_involved was set by an answer and is known to the next pathway;
+    # wire_in_place is not one of its facts, so it is not carried
+    assert handed.facts == {"left_main_involved": True}
+    assert handed.devices == {"guide": "Launcher 6F"}
+    nxt = start(following, handed, clock=clock)
+    assert nxt.facts["left_main_involved"] is True

@@ -14,10 +14,10 @@ from rich.text import Text
 
 from stentguide.cli._common import DISCLAIMER
 from stentguide.errors import SessionError
-from stentguide.protocols import OutcomeNode, Session, Step, render_record
+from stentguide.protocols import OutcomeNode, Session, Step, get_protocol, render_record, start
 from stentguide.protocols.model import ActionNode
 
-__all__ = ["run_interactive", "step_panel"]
+__all__ = ["run_interactive", "run_interactive_chain", "step_panel"]
 
 _CHECK_STYLE = {"ok": ("ok", "green"), "fail": ("FAIL", "bold red"), "unknown": ("?", "yellow")}
 
@@ -148,3 +148,27 @@ def run_interactive(
         if on_change is not None and nxt is not session:
             on_change(nxt)
         session = nxt
+
+
+def run_interactive_chain(
+    session: Session, console: Console, on_change: Callable[[Session], None] | None = None
+) -> list[Session]:
+    """Run a pathway and, when it ends by changing pathway, offer the next with the same case.
+
+    Returns every session run, in order; the next pathway starts from
+    :meth:`Session.handover` (devices and the facts it knows).
+    """
+    sessions = [run_interactive(session, console, on_change)]
+    while True:
+        outcome = sessions[-1].outcome
+        if outcome is None or outcome.continue_with is None:
+            return sessions
+        following = get_protocol(outcome.continue_with)
+        raw = _read(console, f"Continue with '{following.title}'? [Y/n] ")
+        if raw is None or raw.lower() not in ("", "y", "yes"):
+            return sessions
+        console.print(render_record(sessions[-1]), highlight=False)
+        nxt = start(following, sessions[-1].handover(following))
+        if on_change is not None:
+            on_change(nxt)
+        sessions.append(run_interactive(nxt, console, on_change))

@@ -22,7 +22,7 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
-from stentguide.cli._runner import run_interactive
+from stentguide.cli._runner import run_interactive_chain
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import (
     Session,
@@ -229,7 +229,8 @@ def run(
         if answers is not None:
             session = apply_answers(session, _load_json_file(answers, "answers file"))
         else:
-            session = run_interactive(session, console, keeper.save if keeper else None)
+            runs = run_interactive_chain(session, console, keeper.save if keeper else None)
+            session = runs[-1]
         if keeper is not None:
             keeper.save(session)
     except (InputError, SessionError) as exc:

@@ -273,6 +273,19 @@ class Session:
             device_checks=_device_checks(node, self._state.devices),
         )
 
+    def handover(self, protocol: Protocol) -> CaseContext:
+        """The case to start ``protocol`` with after this run changed pathway.
+
+        The devices declared so far, and the facts known now (declared at the start or
+        set by answers) that ``protocol`` declares with the same type; nothing else.
+        """
+        facts = {
+            name: value
+            for name, value in self._state.facts.items()
+            if name in protocol.facts and protocol.facts[name].accepts(value)
+        }
+        return CaseContext(facts=facts, devices=dict(self._state.devices))
+
     def options(self) -> list[tuple[str, str]]:
         """``(answer id, label)`` of the current step; empty at an outcome."""
         node = self.current

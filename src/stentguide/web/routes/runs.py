@@ -68,12 +68,6 @@ def answer_session(
         raise InputError("the answer does not apply to this step", {"answer": str(exc)}) from None
 
 
-def continue_case(session: Session, protocol: Protocol) -> dict[str, Any]:
-    """The case to start ``protocol`` with after ``session`` ended by changing pathway."""
-    facts = {k: v for k, v in session.case.facts.items() if k in protocol.facts}
-    return {"devices": session.devices, "facts": facts}
-
-
 # ---------------------------------------------------------------------- JSON API
 
 
@@ -412,7 +406,7 @@ def continue_page(run_id: str, store: Store, who: Actor) -> Response:
     if outcome is None or outcome.continue_with is None:
         raise SessionError("this run has not ended with a change of pathway")
     protocol = protocol_or_404(outcome.continue_with)
-    following = start(protocol, continue_case(session, protocol))
+    following = start(protocol, session.handover(protocol))
     store.save(following, actor=who)
     return RedirectResponse(f"/runs/{following.session_id}", status_code=303)
 
