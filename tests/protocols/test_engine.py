@@ -177,6 +177,11 @@ def test_resume_refuses_tampered_or_foreign_records(clock: FakeClock) -> None:
     gap = {**data, "events": data["events"][:2] + data["events"][3:]}
     with pytest.raises(SessionError, match="not consecutive"):
         Session.from_dict(gap)
+    moved = json.loads(json.dumps(data))
+    answered = next(e for e in moved["events"] if e["type"] == "answered")
+    answered["node"] = "en-bloc"
+    with pytest.raises(SessionError, match="is at 'en-bloc', not the step reached"):
+        Session.from_dict(moved)
 
 
 # ---------------------------------------------------------------- property tests

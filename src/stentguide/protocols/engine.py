@@ -191,6 +191,10 @@ class Session:
         return state
 
     def _apply(self, state: _State, event: Event) -> None:
+        if event.type in ("answered", "undone", "acknowledged") and event.node != (
+            state.stack[-1].node if event.type == "undone" and state.stack else state.current
+        ):
+            raise SessionError(f"event {event.seq} is at {event.node!r}, not the step reached")
         if event.type == "answered":
             node = self.protocol.node(state.current)
             option_sets, nxt = self._resolve(node, event.data)
@@ -506,7 +510,7 @@ class Session:
         session = cls(protocol, case, str(data["session_id"]), events, clock, _State("", {}, {}))
         try:
             state = session._replay()
-        except (KeyError, IndexError) as exc:
+        except (KeyError, IndexError, SessionError) as exc:
             raise SessionError(f"session events do not replay on {protocol.id}: {exc}") from None
         return cls(protocol, case, session.session_id, events, clock, state)
 
