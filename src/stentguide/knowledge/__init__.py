@@ -7,15 +7,19 @@ read at import time.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from stentguide.errors import KnowledgeError, StentguideError
 
-__all__ = ["knowledge_path", "parse_yaml", "read_yaml"]
+__all__ = ["knowledge_path", "parse_yaml", "read_yaml", "validate_data"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -44,3 +48,61 @@ def read_yaml(
     except OSError as exc:
         raise error(f"{where}: cannot read: {exc.strerror or exc}") from None
     return parse_yaml(text, where, error=error)
+
+
+def _item_id(items: Any, index: int) -> str | None:
+    if isinstance(items, list) and index < len(items):
+        item = items[index]
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            return str(item["id"])
+    return None
+
+
+def _locate(
+    raw: Any, loc: tuple[int | str, ...], names: Mapping[str, str], skip: Collection[str]
+) -> str:
+    """A pydantic error location in words, naming list items by their ``id``."""
+    parts: list[str] = []
+    rest: list[str] = []
+    container = raw
+    index = 0
+    while index < len(loc):
+        key = loc[index]
+        nxt = loc[index + 1] if index + 1 < len(loc) else None
+        if isinstance(key, str) and key in names and isinstance(nxt, int) and not rest:
+            items = container.get(key) if isinstance(container, dict) else None
+            found = _item_id(items, nxt)
+            parts.append(f"{names[key]} {found!r}" if found else f"{names[key]} #{nxt + 1}")
+            container = items[nxt] if found and isinstance(items, list) else None
+            index += 2
+            continue
+        if not (isinstance(key, str) and key in skip):
+            rest.append(str(key))
+        index += 1
+    if rest:
+        parts.append(".".join(rest))
+    return " ".join(parts) or "top level"
+
+
+def validate_data(
+    model: type[ModelT],
+    raw: Any,
+    origin: str,
+    *,
+    error: type[StentguideError] = KnowledgeError,
+    names: Mapping[str, str] | None = None,
+    skip: Collection[str] = (),
+) -> ModelT:
+    """Validate parsed data as ``model``; one ``error`` naming ``origin`` and every problem.
+
+    ``names`` maps list fields to the word for their items (``{"nodes": "node"}``), so a
+    problem reads "node 'en-bloc' answers.0.next" rather than "nodes.3.answers.0.next";
+    ``skip`` drops location parts that mean nothing to an author (union tags).
+    """
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{_locate(raw, tuple(e['loc']), names or {}, skip)}: {e['msg']}" for e in exc.errors()
+        )
+        raise error(f"{origin}: {reasons}") from None

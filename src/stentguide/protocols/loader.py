@@ -6,42 +6,24 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from stentguide.errors import ProtocolError, UnknownNameError
-from stentguide.knowledge import knowledge_path, read_yaml
+from stentguide.knowledge import knowledge_path, read_yaml, validate_data
 from stentguide.protocols.checks import validate_protocol
 from stentguide.protocols.model import Protocol
 
 __all__ = ["get_protocol", "load_protocol_file", "load_protocols", "parse_protocol"]
 
 
-def _locate(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into words, naming the node by its id."""
-    parts: list[str] = []
-    if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
-        nodes = raw.get("nodes") if isinstance(raw, dict) else None
-        node_id = None
-        if isinstance(nodes, list) and loc[1] < len(nodes) and isinstance(nodes[loc[1]], dict):
-            node_id = nodes[loc[1]].get("id")
-        parts.append(f"node {node_id!r}" if node_id else f"node #{loc[1] + 1}")
-        rest = loc[2:]
-        if rest and rest[0] in ("assess", "action", "outcome"):
-            rest = rest[1:]
-    else:
-        rest = loc
-    if rest:
-        parts.append(".".join(str(p) for p in rest))
-    return " ".join(parts) or "top level"
-
-
 def parse_protocol(raw: Any, origin: str) -> Protocol:
     """Validate already-parsed data as a protocol; errors name ``origin`` and the node."""
-    try:
-        protocol = Protocol.model_validate(raw)
-    except ValidationError as exc:
-        reasons = "; ".join(f"{_locate(raw, tuple(e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ProtocolError(f"{origin}: {reasons}") from None
+    protocol = validate_data(
+        Protocol,
+        raw,
+        origin,
+        error=ProtocolError,
+        names={"nodes": "node"},
+        skip=("assess", "action", "outcome"),
+    )
     return validate_protocol(protocol, origin)
 
 
