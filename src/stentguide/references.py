@@ -25,6 +25,7 @@ __all__ = [
     "cited_keys",
     "load_references",
     "reference",
+    "source_problems",
 ]
 
 
@@ -94,12 +95,22 @@ def reference(key: str) -> Reference:
         raise ReferenceError_(f"no reference {key!r} in knowledge/references") from None
 
 
+def source_problems(cited: Iterable[tuple[str, Iterable[str]]]) -> list[str]:
+    """For each ``(where, keys)`` citing an unknown reference, one line naming ``where``."""
+    refs = load_references()
+    problems = []
+    for where, keys in cited:
+        missing = sorted({k for k in keys if k not in refs})
+        if missing:
+            problems.append(f"{where}: unknown reference(s) {', '.join(missing)}")
+    return problems
+
+
 def check_sources(keys: Iterable[str], where: str) -> None:
     """Raise :class:`ReferenceError_` naming ``where`` if any key is not a known reference."""
-    refs = load_references()
-    missing = sorted({k for k in keys if k not in refs})
-    if missing:
-        raise ReferenceError_(f"{where}: unknown reference(s) {', '.join(missing)}")
+    problems = source_problems([(where, keys)])
+    if problems:
+        raise ReferenceError_(problems[0])
 
 
 def _walk_sources(node: Any) -> Iterator[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from stentguide.errors import ProtocolError
 from stentguide.protocols.model import ActionNode, FactValue, OutcomeNode, Protocol
-from stentguide.references import load_references
+from stentguide.references import source_problems
 
 __all__ = ["graph_problems", "validate_protocol"]
 
@@ -129,11 +129,7 @@ def graph_problems(protocol: Protocol) -> list[str]:
     ]
     problems += list(_fact_problems(protocol))
 
-    refs = load_references()
-    for where, keys in _sources(protocol):
-        missing = [k for k in keys if k not in refs]
-        if missing:
-            problems.append(f"{where}: unknown reference(s) {', '.join(missing)}")
+    problems += source_problems(_sources(protocol))
     return problems
 
 

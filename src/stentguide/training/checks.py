@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from stentguide.errors import KnowledgeError
 from stentguide.protocols import Protocol, load_protocols
 from stentguide.protocols.checks import graph_problems
-from stentguide.references import load_references
+from stentguide.references import source_problems
 from stentguide.training.model import TrainingCase, Verdict
 from stentguide.training.pathway_graph import case_as_protocol
 
@@ -106,11 +106,7 @@ def case_problems(case: TrainingCase) -> list[str]:
     problems += [
         p for p in graph_problems(case_as_protocol(case, pathway)) if "unknown reference" not in p
     ]
-    refs = load_references()
-    for where, keys in _sources(case):
-        missing = [k for k in keys if k not in refs]
-        if missing:
-            problems.append(f"{where}: unknown reference(s) {', '.join(missing)}")
+    problems += source_problems(_sources(case))
     return problems
 
 
