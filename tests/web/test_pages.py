@@ -134,3 +134,35 @@ def test_serve_command_help_and_bad_input() -> None:
     assert bad.stderr.strip().startswith("error:") and len(bad.stderr.strip().splitlines()) == 1
     port = call("--port", "0")
     assert port.returncode == 2
+
+
+LEAFLET_FORM = {
+    "access": "femoral",
+    "stent_type": "drug_eluting",
+    "chronic_total_occlusion": "true",
+    "second_antiplatelet": "ticagrelor",
+    "antiplatelet_months": "12",
+    "procedure_date": "2025-12-31",
+    "language": "fr",
+    "patient_first_name": "Anne",
+}
+
+
+def test_leaflet_form_preview_and_pdf(client: httpx.Client) -> None:
+    preview = client.post("/leaflets/preview", data=LEAFLET_FORM)
+    assert preview.status_code == 200
+    assert "Anne" in preview.text and "31 décembre 2026" in preview.text  # 12 months on
+    pdf = client.post("/leaflets/pdf", data=LEAFLET_FORM)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("path", ["/leaflets/preview", "/leaflets/pdf"])
+def test_leaflet_form_names_every_bad_field(client: httpx.Client, path: str) -> None:
+    bad = {**LEAFLET_FORM, "antiplatelet_months": "18", "procedure_date": ""}
+    page = client.post(path, data=bad)
+    assert page.status_code == 422
+    assert 'id="err-antiplatelet_months"' in page.text
+    assert 'id="err-procedure_date"' in page.text
+    assert "Please check 2 fields." in page.text
+    assert not page.content.startswith(b"%PDF")

@@ -28,6 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from stentguide.protocols import OutcomeCategory
+from stentguide.protocols.model import Slug, Sources
 
 __all__ = [
     "COST_BASIS",
@@ -44,8 +45,6 @@ __all__ = [
 COST_BASIS = "teaching-estimate"
 """The only accepted ``cost_basis``: costs are the author's estimates, not data."""
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-Sources = Annotated[list[str], Field(min_length=1)]
 Text = Annotated[str, Field(min_length=3)]
 
 

@@ -18,6 +18,7 @@ from stentguide.errors import InputError
 from stentguide.leaflets import (
     Access,
     Language,
+    LeafletPlan,
     SecondAntiplatelet,
     StentType,
     parse_plan,
@@ -114,25 +115,29 @@ def leaflet_form(request: Request) -> HTMLResponse:
     return _form_page(request, values={})
 
 
-@router.post("/leaflets/preview", include_in_schema=False)
-async def leaflet_preview(request: Request) -> HTMLResponse:
-    """The form again with the leaflet shown below it, or every problem beside its field."""
+async def _posted_plan(request: Request) -> tuple[dict[str, str], LeafletPlan | HTMLResponse]:
+    """The posted form's values, and its plan or the form page naming every bad field."""
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     try:
-        plan = parse_plan(_plan_from_form(form))
+        return values, parse_plan(_plan_from_form(form))
     except InputError as exc:
-        return _form_page(request, values=values, problems=exc.problems, status=422)
+        return values, _form_page(request, values=values, problems=exc.problems, status=422)
+
+
+@router.post("/leaflets/preview", include_in_schema=False)
+async def leaflet_preview(request: Request) -> HTMLResponse:
+    """The form again with the leaflet shown below it, or every problem beside its field."""
+    values, plan = await _posted_plan(request)
+    if isinstance(plan, HTMLResponse):
+        return plan
     return _form_page(request, values=values, preview=render_html(plan))
 
 
 @router.post("/leaflets/pdf", include_in_schema=False)
 async def leaflet_pdf(request: Request) -> Response:
     """The leaflet as a PDF download."""
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
-    try:
-        plan = parse_plan(_plan_from_form(form))
-    except InputError as exc:
-        return _form_page(request, values=values, problems=exc.problems, status=422)
+    _values, plan = await _posted_plan(request)
+    if isinstance(plan, HTMLResponse):
+        return plan
     return Response(render_pdf(plan), media_type="application/pdf", headers=_PDF_HEADERS)
