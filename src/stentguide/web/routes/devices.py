@@ -67,7 +67,7 @@ class SnareIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    vessel_diameter_mm: float = Field(gt=0, le=60)
+    vessel_diameter_mm: float = Field(gt=0)
     catheter: DeviceName
     alongside: Annotated[list[DeviceName], Field(max_length=4)] = Field(default_factory=list)
 
