@@ -125,3 +125,25 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ..
 def test_cli_refuses_unsupported_database(tmp_path: Path) -> None:
     result = _cli("db", "status", db="mysql://localhost/x")
     assert result.returncode == 2 and "db" in result.stderr
+
+
+def test_stats_warns_that_demo_data_is_synthetic(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    env = {**os.environ, "STENTGUIDE_DB": db, "STENTGUIDE_ACTOR": "tester"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "stentguide", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    assert run("cases", "demo", "--count", "300").returncode == 0
+    plot = tmp_path / "rates.svg"
+    stats = run("cases", "stats", "--plot", str(plot))
+    assert stats.returncode == 0, stats.stderr
+    assert "300 of the 300 cases counted are synthetic demonstration data" in stats.stderr
+    assert "synthetic demonstration data" in plot.read_text()

@@ -17,8 +17,14 @@ from stentguide.cases.analytics import Comparison
 __all__ = ["rates_plot"]
 
 
-def rates_plot(comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png") -> bytes:
-    """A forest plot of the ungrouped rates that have events or published figures."""
+def rates_plot(
+    comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png", *, note: str | None = None
+) -> bytes:
+    """A forest plot of the ungrouped rates that have events or published figures.
+
+    ``note`` is printed under the title (e.g. that the cases are synthetic), so that the
+    plot cannot travel without it.
+    """
     shown = [
         c
         for c in comparisons
@@ -59,6 +65,8 @@ def rates_plot(comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png"
     axes.set_xlim(0, 100)
     axes.set_xlabel("percent (symmetric log scale)")
     axes.set_title("Complication rates beside the published figures")
+    if note:
+        figure.suptitle(note, color="tab:red", fontsize="medium")
     if shown:
         axes.legend(loc="center right", fontsize="small")
     buffer = io.BytesIO()

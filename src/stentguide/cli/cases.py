@@ -7,17 +7,25 @@ in the user's data directory). Commands that change data record who did it:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
 
-from stentguide.cli._common import OutputFormat, console, fail, handle_errors, print_json
+from stentguide.cli._common import (
+    OutputFormat,
+    console,
+    err_console,
+    fail,
+    handle_errors,
+    print_json,
+    resolve_actor,
+)
 
 __all__ = ["register"]
 
@@ -39,10 +47,6 @@ db_app = typer.Typer(
     help="The registry database: schema status and upgrades.", no_args_is_help=True
 )
 users_app = typer.Typer(help="Users and roles of the web app.", no_args_is_help=True)
-
-
-def _actor(actor: str | None) -> str:
-    return actor or os.environ.get("STENTGUIDE_ACTOR") or getpass.getuser()
 
 
 def _open(db: str | None) -> Any:
@@ -215,7 +219,7 @@ def import_cases(
         fail(f"path: {path} does not exist")
     kind = (as_ or path.suffix.lstrip(".")).lower()
     with _open(db) as registry:
-        who = _actor(actor)
+        who = resolve_actor(actor)
         count = (
             import_archive(registry, path, actor=who)
             if kind == "json"
@@ -244,6 +248,7 @@ def stats(
 ) -> None:
     """Complication rates with Wilson 95% intervals beside the published figures."""
     from stentguide.cases.analytics import Grouping, compare, registry_rates
+    from stentguide.cases.demo import SYNTHETIC_OUTCOME
     from stentguide.errors import UnknownNameError
 
     try:
@@ -252,14 +257,24 @@ def stats(
         raise UnknownNameError("grouping", by, [g.value for g in Grouping]) from None
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
+    query = _filter(None, operator, since, until, None)
     with _open(db) as registry:
-        comparisons = compare(
-            registry_rates(registry, _filter(None, operator, since, until, None), grouping)
-        )
+        comparisons = compare(registry_rates(registry, query, grouping))
+        total = registry.count_cases(query)
+        synthetic = registry.count_cases(dataclasses.replace(query, outcome=SYNTHETIC_OUTCOME))
+    warning = (
+        f"{synthetic} of the {total} cases counted are synthetic demonstration data, "
+        "not a real registry"
+        if synthetic
+        else None
+    )
+    if warning:
+        err_console.print(f"[yellow]warning: {warning}[/yellow]")
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
-        plot.write_bytes(rates_plot(comparisons, "svg" if plot.suffix.lower() == ".svg" else "png"))
+        kind: Literal["png", "svg"] = "svg" if plot.suffix.lower() == ".svg" else "png"
+        plot.write_bytes(rates_plot(comparisons, kind, note=warning))
     if fmt is OutputFormat.json:
         print_json(
             [
@@ -323,7 +338,7 @@ def demo(
 
     cases = demo_cases(count, seed=seed)
     with _open(db) as registry:
-        added = registry.add_cases(cases, actor=_actor(actor))
+        added = registry.add_cases(cases, actor=resolve_actor(actor))
     if fmt is OutputFormat.json:
         print_json({"added": added, "synthetic": True})
     else:
@@ -423,7 +438,7 @@ def users_add(
 
     with _open(db) as registry:
         user = UserStore(registry).create(
-            username, _password(password_stdin), role, actor=_actor(actor)
+            username, _password(password_stdin), role, actor=resolve_actor(actor)
         )
     if fmt is OutputFormat.json:
         print_json({"username": user.username, "role": user.role.value})
@@ -463,7 +478,7 @@ def users_set_role(
     from stentguide.cases.users import UserStore
 
     with _open(db) as registry:
-        user = UserStore(registry).set_role(username, role, actor=_actor(actor))
+        user = UserStore(registry).set_role(username, role, actor=resolve_actor(actor))
     if fmt is OutputFormat.json:
         print_json({"username": user.username, "role": user.role.value})
     else:
@@ -482,7 +497,7 @@ def users_deactivate(
     from stentguide.cases.users import UserStore
 
     with _open(db) as registry:
-        user = UserStore(registry).set_active(username, False, actor=_actor(actor))
+        user = UserStore(registry).set_active(username, False, actor=resolve_actor(actor))
     if fmt is OutputFormat.json:
         print_json({"username": user.username, "active": user.active})
     else:

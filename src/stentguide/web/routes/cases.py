@@ -660,7 +660,13 @@ def quality_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
             context["by_year"] = grouped_view(registry_rates(db, query, Grouping.year))
             context["by_operator"] = grouped_view(registry_rates(db, query, Grouping.operator))
             if context["total"]:
-                context["plot"] = _svg(rates_plot(overall, "svg"))
+                note = (
+                    f"{context['synthetic']} of the {context['total']} cases counted are "
+                    "synthetic demonstration data, not a real registry"
+                    if context["synthetic"]
+                    else None
+                )
+                context["plot"] = _svg(rates_plot(overall, "svg", note=note))
         except InputError as exc:
             problems.update(exc.problems)
     return render(
