@@ -138,7 +138,7 @@ def run() -> list[Result]:
     sample = demo_cases(INSERT_CASES, seed=1)
     for name, fresh in _databases():
         with Registry.open(fresh()) as subject, Registry.open(fresh()) as baseline:
-            api = _timed(lambda: subject.add_cases(sample, actor="bench"))
+            api = _timed(lambda: subject.cases.add_many(sample, actor="bench"))
             raw = _timed(lambda: _raw_insert(baseline, sample, 1))
         results.append(
             Result(

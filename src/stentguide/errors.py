@@ -9,8 +9,11 @@ message. The tree::
     │   └── ReferenceError_       a citation names no entry of the references
     ├── ProtocolError             a protocol graph is invalid or unknown
     │   └── SessionError          an answer, undo or resume that the session refuses
+    │       ├── StaleStepError    the step answered is no longer the current one (HTTP 409)
+    │       └── InvalidAnswerError  an answer the step does not take (also an InputError)
     ├── InputError                user input is missing, of the wrong type or out of range
-    │   └── UnknownNameError      a named thing (protocol, device, score) does not exist
+    │   ├── UnknownNameError      a named thing (protocol, device, score) does not exist
+    │   └── NotFoundError         an id (run, case, user, attempt) that is not stored
     ├── DeviceError               a device question that cannot be answered safely
     └── StoreError                the case registry refused or failed a write
 
@@ -21,14 +24,21 @@ what to fix is a bug.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 __all__ = [
     "DeviceError",
     "InputError",
+    "InvalidAnswerError",
     "KnowledgeError",
+    "NotFoundError",
     "ProtocolError",
     "ReferenceError_",
     "SessionError",
+    "StaleStepError",
     "StentguideError",
     "StoreError",
     "UnknownNameError",
@@ -69,6 +79,21 @@ class InputError(StentguideError):
             message = f"{message} ({detail})"
         super().__init__(message)
 
+    @classmethod
+    def from_validation(
+        cls, message: str, exc: ValidationError, *, prefix: str = ""
+    ) -> InputError:
+        """An :class:`InputError` naming every field a pydantic validation refused.
+
+        Field paths are dotted (``complications.0.kind``); ``prefix`` is put before
+        each (``"row 3: "``) so a batch can say where a field is.
+        """
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            path = ".".join(str(part) for part in error["loc"]) or "(record)"
+            problems[f"{prefix}{path}"] = error["msg"]
+        return cls(message, problems)
+
 
 class UnknownNameError(InputError):
     """A protocol, device or score name that does not exist; suggests close names."""
@@ -81,6 +106,37 @@ class UnknownNameError(InputError):
         self.suggestions = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class NotFoundError(InputError):
+    """An id that names nothing stored (a run, a case, a user, an attempt).
+
+    ``kind`` is what was looked for and ``name`` the id given; ``problems`` names the
+    field (``run_id``, ``uid``...) so a form can point at it. Faces answer 404.
+    """
+
+    def __init__(self, kind: str, name: str, field: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(f"no such {kind}", {field or kind: f"{name!r} is not stored"})
+
+
+class StaleStepError(SessionError):
+    """The step answered, acknowledged or undone is no longer the current one.
+
+    Someone else answered meanwhile, the run has ended, or there is nothing to undo:
+    the action is refused and nothing was recorded (HTTP 409).
+    """
+
+
+class InvalidAnswerError(SessionError, InputError):
+    """An answer, a number or a key message the current step does not take (HTTP 422).
+
+    ``problems`` names the field (``answer``, ``acknowledge``).
+    """
+
+    def __init__(self, message: str, problems: Mapping[str, str] | None = None) -> None:
+        InputError.__init__(self, message, problems)
 
 
 class DeviceError(StentguideError):

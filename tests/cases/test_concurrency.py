@@ -23,8 +23,8 @@ WRITER = textwrap.dedent(
     url, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     with Registry.open(url) as registry:
         for i in range(count):
-            case = registry.add_case(make_case(patient_id=f"W{worker}-{i}"), actor=f"w{worker}")
-            registry.save_run(make_session(events=3), actor=f"w{worker}", case_uid=case.uid)
+            case = registry.cases.add(make_case(patient_id=f"W{worker}-{i}"), actor=f"w{worker}")
+            registry.runs.save(make_session(events=3), actor=f"w{worker}", case_uid=case.uid)
     """
 )
 
@@ -34,7 +34,7 @@ KILLED = textwrap.dedent(
     from stentguide.cases import Registry
     from tests.cases.conftest import make_case
     with Registry.open(sys.argv[1]) as registry:
-        with registry.batch(actor="doomed") as batch:
+        with registry.cases.batch(actor="doomed") as batch:
             for i in range(200):
                 batch.add_case(make_case(patient_id=f"K-{i}"))
             print("mid-write", flush=True)
@@ -64,11 +64,11 @@ def test_concurrent_writer_processes_lose_nothing(db_url: str) -> None:
         _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
     with Registry.open(db_url) as registry:
-        assert registry.count_cases() == workers * each
-        runs = registry.list_runs(limit=None)
+        assert registry.cases.count() == workers * each
+        runs = registry.runs.find(limit=None)
         assert len(runs) == workers * each
         assert all(run.events == 3 for run in runs)
-        assert len(registry.audit_entries(limit=10_000)) == 2 * workers * each
+        assert len(registry.audit.entries(limit=10_000)) == 2 * workers * each
 
 
 @pytest.mark.slow
@@ -76,9 +76,9 @@ def test_writer_killed_mid_write_leaves_database_as_before(db_url: str) -> None:
     with Registry.open(db_url) as registry:
         from tests.cases.conftest import make_case
 
-        registry.add_case(make_case(patient_id="BEFORE"), actor="a")
-        before = registry.count_cases()
-        audit_before = len(registry.audit_entries(limit=10_000))
+        registry.cases.add(make_case(patient_id="BEFORE"), actor="a")
+        before = registry.cases.count()
+        audit_before = len(registry.audit.entries(limit=10_000))
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED, db_url],
         env=_env(),
@@ -95,7 +95,7 @@ def test_writer_killed_mid_write_leaves_database_as_before(db_url: str) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
     with Registry.open(db_url) as registry:
-        assert registry.count_cases() == before
-        assert len(registry.audit_entries(limit=10_000)) == audit_before
-        registry.add_case(make_case(patient_id="AFTER"), actor="a")
-        assert registry.count_cases() == before + 1
+        assert registry.cases.count() == before
+        assert len(registry.audit.entries(limit=10_000)) == audit_before
+        registry.cases.add(make_case(patient_id="AFTER"), actor="a")
+        assert registry.cases.count() == before + 1

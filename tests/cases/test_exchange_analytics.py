@@ -19,16 +19,16 @@ from tests.cases.conftest import make_case, make_session, unstamped
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_table_round_trip(registry: Registry, tmp_path: Path, suffix: str) -> None:
-    registry.add_cases(demo_cases(60, seed=3), actor="demo")
+    registry.cases.add_many(demo_cases(60, seed=3), actor="demo")
     path = tmp_path / f"cases.{suffix}"
     assert export_table(registry, path) == 60
     with Registry.open(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
         assert import_table(copy, path, actor="importer") == 60
         original = {
-            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in registry.iter_cases()
+            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in registry.cases.iter()
         }
         copied = {
-            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in copy.iter_cases()
+            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in copy.cases.iter()
         }
     assert copied == original
 
@@ -49,19 +49,19 @@ def test_bad_rows_are_reported_by_row_and_field_and_nothing_is_imported(
         import_table(registry, path, actor="x")
     problems = caught.value.problems
     assert "row 3: lesions" in problems and "row 3: operator" in problems
-    assert registry.count_cases() == 0
+    assert registry.cases.count() == 0
 
 
 def test_archive_round_trip_keeps_runs(registry: Registry, tmp_path: Path) -> None:
-    case = registry.add_case(make_case(), actor="a")
+    case = registry.cases.add(make_case(), actor="a")
     session = make_session(events=3)
-    registry.save_run(session, actor="a", case_uid=case.uid, outcome_id="retrieved")
+    registry.runs.save(session, actor="a", case_uid=case.uid, outcome_id="retrieved")
     path = tmp_path / "archive.json"
     assert export_archive(registry, path) == 1
     with Registry.open(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
         assert import_archive(copy, path, actor="b") == 1
-        assert unstamped(copy.load_run(str(session["session_id"]))) == session
-        assert copy.get_case(case.uid).runs[0].outcome_id == "retrieved"
+        assert unstamped(copy.runs.load(str(session["session_id"]))) == session
+        assert copy.cases.get(case.uid).runs[0].outcome_id == "retrieved"
 
 
 @given(
@@ -88,7 +88,7 @@ def test_wilson_interval_refuses_impossible_counts() -> None:
 
 
 def test_rates_count_the_registry(registry: Registry) -> None:
-    registry.add_cases(
+    registry.cases.add_many(
         [
             make_case(
                 complications=[

@@ -12,69 +12,69 @@ from tests.cases.conftest import make_case, make_session, unstamped
 
 
 def test_case_round_trip_and_listing(registry: Registry) -> None:
-    stored = registry.add_case(
+    stored = registry.cases.add(
         make_case(complications=[{"kind": "stent_loss", "technique": "snare", "success": True}]),
         actor="nurse-1",
     )
-    again = registry.get_case(stored.uid)
+    again = registry.cases.get(stored.uid)
     assert again == stored
     assert again.complications[0].technique is not None
     assert again.created_by == "nurse-1" and again.version == 1
-    registry.add_case(make_case(patient_id="P-0002", operator="dr-b"), actor="nurse-1")
-    assert registry.count_cases() == 2
-    assert [c.patient_id for c in registry.list_cases(CaseFilter(operator="dr-b"))] == ["P-0002"]
-    assert registry.count_cases(CaseFilter(complication="stent_loss")) == 1
+    registry.cases.add(make_case(patient_id="P-0002", operator="dr-b"), actor="nurse-1")
+    assert registry.cases.count() == 2
+    assert [c.patient_id for c in registry.cases.find(CaseFilter(operator="dr-b"))] == ["P-0002"]
+    assert registry.cases.count(CaseFilter(complication="stent_loss")) == 1
 
 
 def test_missing_and_impossible_fields_are_named(registry: Registry) -> None:
     bad = make_case(procedure_date="2024-02-30")
     del bad["operator"]
     with pytest.raises(InputError) as caught:
-        registry.add_cases([make_case(), bad], actor="x")
+        registry.cases.add_many([make_case(), bad], actor="x")
     assert set(caught.value.problems) == {"row 2: procedure_date", "row 2: operator"}
-    assert registry.count_cases() == 0
+    assert registry.cases.count() == 0
 
 
 def test_patient_name_is_not_a_pseudonym(registry: Registry) -> None:
     with pytest.raises(InputError, match="patient_id"):
-        registry.add_case(make_case(patient_id="John Smith"), actor="x")
+        registry.cases.add(make_case(patient_id="John Smith"), actor="x")
 
 
 def test_update_is_audited_with_old_and_new_values(registry: Registry) -> None:
-    stored = registry.add_case(make_case(), actor="a")
-    updated = registry.update_case(stored.uid, {"operator": "dr-z"}, actor="b")
+    stored = registry.cases.add(make_case(), actor="a")
+    updated = registry.cases.update(stored.uid, {"operator": "dr-z"}, actor="b")
     assert updated.operator == "dr-z" and updated.version == 2 and updated.updated_by == "b"
-    entries = registry.audit_entries(entity="case", entity_id=stored.uid)
+    entries = registry.audit.entries(entity="case", entity_id=stored.uid)
     assert [(e.actor, e.action) for e in entries] == [("b", "update"), ("a", "create")]
     assert entries[0].detail["changed"] == {"operator": ["dr-a", "dr-z"]}
     with pytest.raises(StoreError, match="changed meanwhile"):
-        registry.update_case(stored.uid, {"operator": "dr-y"}, actor="c", expected_version=1)
+        registry.cases.update(stored.uid, {"operator": "dr-y"}, actor="c", expected_version=1)
 
 
 def test_run_is_stored_appended_and_reloaded(registry: Registry) -> None:
-    case = registry.add_case(make_case(), actor="a")
+    case = registry.cases.add(make_case(), actor="a")
     session = make_session(events=2)
-    first = registry.save_run(session, actor="a", case_uid=case.uid)
+    first = registry.runs.save(session, actor="a", case_uid=case.uid)
     assert first.events == 2 and first.case_uid == case.uid
     grown = make_session(events=4, session_id=str(session["session_id"]))
-    second = registry.save_run(
+    second = registry.runs.save(
         grown, actor="a", outcome_id="retrieved", outcome_category="retrieval"
     )
     assert second.events == 4 and second.outcome_id == "retrieved"
-    assert unstamped(registry.load_run(str(session["session_id"]))) == grown
-    assert [r.run_id for r in registry.get_case(case.uid).runs] == [session["session_id"]]
+    assert unstamped(registry.runs.load(str(session["session_id"]))) == grown
+    assert [r.run_id for r in registry.cases.get(case.uid).runs] == [session["session_id"]]
 
 
 def test_run_history_cannot_be_rewritten_or_shortened(registry: Registry) -> None:
     session = make_session(events=3)
-    registry.save_run(session, actor="a")
+    registry.runs.save(session, actor="a")
     rewritten = copy.deepcopy(session)
     rewritten["events"][1]["data"] = {"answer": "no"}  # type: ignore[index]
     with pytest.raises(StoreError, match="event 1 differs"):
-        registry.save_run(rewritten, actor="a")
+        registry.runs.save(rewritten, actor="a")
     with pytest.raises(StoreError, match="append-only"):
-        registry.save_run(make_session(events=2, session_id=str(session["session_id"])), actor="a")
-    assert unstamped(registry.load_run(str(session["session_id"]))) == session
+        registry.runs.save(make_session(events=2, session_id=str(session["session_id"])), actor="a")
+    assert unstamped(registry.runs.load(str(session["session_id"]))) == session
 
 
 def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:
@@ -82,7 +82,7 @@ def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:
     session["events"][1]["seq"] = 5  # type: ignore[index]
     session["events"][0]["at"] = "2024-03-01T10:00:00"  # type: ignore[index]
     with pytest.raises(InputError) as caught:
-        registry.save_run(session, actor="a")
+        registry.runs.save(session, actor="a")
     assert "events" in caught.value.problems or any("events" in k for k in caught.value.problems)
 
 
@@ -93,7 +93,7 @@ def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:
 def test_database_refuses_update_and_delete_of_history(
     registry: Registry, statement: str, table: str, column: str, value: str
 ) -> None:
-    registry.save_run(make_session(events=2), actor="a")
+    registry.runs.save(make_session(events=2), actor="a")
     sql = statement.format(t=table, c=column, v=value)
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), registry.engine.begin() as conn:
         conn.exec_driver_sql(sql)

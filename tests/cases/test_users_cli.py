@@ -34,7 +34,7 @@ def test_users_roles_and_passwords(registry: Registry) -> None:
         users.create("carol", "long enough password", "root", actor="alice")
     with pytest.raises(InputError, match="username"):
         users.create("alice", "long enough password", "viewer", actor="alice")
-    actions = [(e.actor, e.action, e.entity_id) for e in registry.audit_entries(entity="user")]
+    actions = [(e.actor, e.action, e.entity_id) for e in registry.audit.entries(entity="user")]
     assert ("alice", "set_role", "bob") in actions and ("alice", "deactivate", "bob") in actions
 
 

@@ -158,9 +158,9 @@ def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
     session_id = json.loads(result.stdout)["session"]["session_id"]
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
-        runs = stored.list_runs(protocol_id="partial-stent-loss")
+        runs = stored.runs.find(protocol_id="partial-stent-loss")
         assert [r.run_id for r in runs] == [session_id]
-        assert stored.load_run(session_id) == json.loads(result.stdout)["session"]
+        assert stored.runs.load(session_id) == json.loads(result.stdout)["session"]
     finally:
         stored.close()
 
@@ -170,8 +170,8 @@ def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
-        (run,) = stored.list_runs()
-        events = stored.load_run(run.run_id)["events"]
+        (run,) = stored.runs.find()
+        events = stored.runs.load(run.run_id)["events"]
         assert [e["type"] for e in events].count("answered") == 2
     finally:
         stored.close()
@@ -194,7 +194,7 @@ def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: 
     assert "In progress at: Snare or grasp the stent in the coronary artery" in result.stdout
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
-        runs = {r.protocol_id: r for r in stored.list_runs()}
+        runs = {r.protocol_id: r for r in stored.runs.find()}
         assert set(runs) == {"partial-stent-loss", "stent-loss-no-wire"}
         assert runs["partial-stent-loss"].outcome_category == "changed-pathway"
     finally:

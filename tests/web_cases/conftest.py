@@ -42,8 +42,8 @@ class Live:
 
 
 def _seed(registry: Registry) -> None:
-    registry.add_cases(demo_cases(DEMO_COUNT, seed=3), actor="setup")
-    registry.add_cases(
+    registry.cases.add_many(demo_cases(DEMO_COUNT, seed=3), actor="setup")
+    registry.cases.add_many(
         [
             make_case(),
             make_case(

@@ -99,7 +99,7 @@ def test_viewer_reads_but_cannot_change(live: Live, viewer: httpx.Client) -> Non
     assert viewer.get("/cases/new").status_code == 403
     assert viewer.get("/cases/import").status_code == 403
     assert viewer.get("/users").status_code == 403
-    case = live.registry.list_cases(limit=1)[0]
+    case = live.registry.cases.find(limit=1)[0]
     page = viewer.get(f"/cases/{case.uid}")
     assert page.status_code == 200
     assert f'href="/cases/{case.uid}/edit"' not in page.text
@@ -109,11 +109,11 @@ def test_viewer_reads_but_cannot_change(live: Live, viewer: httpx.Client) -> Non
     )
     assert answer.status_code == 403
     assert "needs the operator role" in answer.text
-    assert live.registry.get_case(case.uid).version == case.version
+    assert live.registry.cases.get(case.uid).version == case.version
 
 
 def _edit_form(live: Live, uid: str) -> dict[str, str]:
-    case = live.registry.get_case(uid)
+    case = live.registry.cases.get(uid)
     form = {
         "patient_id": case.patient_id,
         "procedure_date": case.procedure_date.isoformat(),
@@ -136,7 +136,7 @@ def _edit_form(live: Live, uid: str) -> dict[str, str]:
 def test_case_edit_without_or_with_a_foreign_csrf_token_is_refused(
     live: Live, operator: httpx.Client, viewer: httpx.Client
 ) -> None:
-    case = live.registry.list_cases(limit=1)[0]
+    case = live.registry.cases.find(limit=1)[0]
     form = {**_edit_form(live, case.uid), "outcome": "changed"}
     missing = operator.post(f"/cases/{case.uid}/edit", data=form)
     assert missing.status_code == 403
@@ -147,20 +147,20 @@ def test_case_edit_without_or_with_a_foreign_csrf_token_is_refused(
     assert "wrong or out of date" in wrong.text
     forged = operator.post(f"/cases/{case.uid}/edit", data={**form, "csrf_token": "x.y.z"})
     assert forged.status_code == 403
-    assert live.registry.get_case(case.uid).version == case.version
+    assert live.registry.cases.get(case.uid).version == case.version
 
 
 def test_an_edit_is_in_the_audit_log_with_the_username(live: Live, operator: httpx.Client) -> None:
-    case = live.registry.list_cases(limit=1)[0]
+    case = live.registry.cases.find(limit=1)[0]
     page = operator.get(f"/cases/{case.uid}/edit")
     form = {**_edit_form(live, case.uid), "outcome": "audited", "csrf_token": csrf_of(page.text)}
     answer = operator.post(f"/cases/{case.uid}/edit", data=form)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/cases/{case.uid}?saved=1"
-    stored = live.registry.get_case(case.uid)
+    stored = live.registry.cases.get(case.uid)
     assert stored.outcome == "audited"
     assert stored.updated_by == "otto"
-    entry = live.registry.audit_entries(entity="case", entity_id=case.uid, limit=1)[0]
+    entry = live.registry.audit.entries(entity="case", entity_id=case.uid, limit=1)[0]
     assert (entry.actor, entry.action) == ("otto", "update")
     assert entry.detail["changed"]["outcome"][1] == "audited"
     shown = operator.get(f"/cases/{case.uid}").text
@@ -179,7 +179,7 @@ def test_a_run_started_while_logged_in_is_audited_with_the_username(
     theirs = anonymous.post("/api/sessions", json=body)
     assert mine.status_code == theirs.status_code == 201
     actors = {
-        run_id: live.registry.audit_entries(entity="run", entity_id=run_id, limit=1)[0].actor
+        run_id: live.registry.audit.entries(entity="run", entity_id=run_id, limit=1)[0].actor
         for run_id in (mine.json()["session_id"], theirs.json()["session_id"])
     }
     assert actors[mine.json()["session_id"]] == "otto"
@@ -233,7 +233,7 @@ def test_admin_manages_users_and_each_bad_field_is_named(
     promoted = admin.post("/users/newbie/role", data={"csrf_token": token, "role": "operator"})
     assert promoted.status_code == 303
     assert UserStore(live.registry).get("newbie").role.value == "operator"
-    entry = live.registry.audit_entries(entity="user", entity_id="newbie", limit=1)[0]
+    entry = live.registry.audit.entries(entity="user", entity_id="newbie", limit=1)[0]
     assert (entry.actor, entry.action) == ("ada", "set_role")
     myself = admin.post("/users/ada/active", data={"csrf_token": token, "active": "false"})
     assert myself.status_code == 409

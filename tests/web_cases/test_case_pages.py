@@ -38,14 +38,14 @@ def _post_new(client: httpx.Client, form: dict[str, str]) -> httpx.Response:
 def test_a_bad_field_is_named_beside_it_and_nothing_is_saved(
     live: Live, operator: httpx.Client
 ) -> None:
-    before = live.registry.count_cases()
+    before = live.registry.cases.count()
     answer = _post_new(operator, {**GOOD, "patient_id": "John Smith"})
     assert answer.status_code == 422
     assert re.search(r'id="in-patient_id"[^>]*aria-invalid="true"', answer.text)
     assert 'id="err-patient_id"' in answer.text
     assert 'href="#in-patient_id">Pseudonymous patient id</a>' in answer.text
     assert 'value="John Smith"' in answer.text
-    assert live.registry.count_cases() == before
+    assert live.registry.cases.count() == before
 
 
 def test_every_missing_field_is_named(live: Live, operator: httpx.Client) -> None:
@@ -86,7 +86,7 @@ def test_a_good_case_is_saved_with_who_and_shown(live: Live, operator: httpx.Cli
     answer = _post_new(operator, {**GOOD, "patient_id": "WEB-0002"})
     assert answer.status_code == 303
     uid = answer.headers["location"].split("/")[2].split("?")[0]
-    stored = live.registry.get_case(uid)
+    stored = live.registry.cases.get(uid)
     assert stored.created_by == "otto"
     assert stored.devices == {"guide": "7F JL4", "stent": "DES 3.5 x 22"}
     assert stored.complications[0].technique is not None
@@ -102,7 +102,7 @@ def test_a_good_case_is_saved_with_who_and_shown(live: Live, operator: httpx.Cli
 def test_an_edit_made_meanwhile_is_refused_not_overwritten(
     live: Live, operator: httpx.Client
 ) -> None:
-    stored = live.registry.add_case(
+    stored = live.registry.cases.add(
         {
             "patient_id": "WEB-0003",
             "procedure_date": "2024-01-02",
@@ -115,7 +115,7 @@ def test_an_edit_made_meanwhile_is_refused_not_overwritten(
         actor="test",
     )
     page = operator.get(f"/cases/{stored.uid}/edit").text
-    live.registry.update_case(stored.uid, {"outcome": "by someone else"}, actor="other")
+    live.registry.cases.update(stored.uid, {"outcome": "by someone else"}, actor="other")
     form = {
         "csrf_token": csrf_of(page),
         "version": str(stored.version),
@@ -129,14 +129,14 @@ def test_an_edit_made_meanwhile_is_refused_not_overwritten(
     answer = operator.post(f"/cases/{stored.uid}/edit", data=form)
     assert answer.status_code == 409
     assert "changed meanwhile" in answer.text
-    assert live.registry.get_case(stored.uid).outcome == "by someone else"
+    assert live.registry.cases.get(stored.uid).outcome == "by someone else"
 
 
 def test_search_by_complication_date_operator_and_outcome(
     live: Live, viewer: httpx.Client
 ) -> None:
     page = viewer.get("/cases", params={"complication": "stent_loss"}).text
-    expected = live.registry.count_cases(CaseFilter(complication="stent_loss"))
+    expected = live.registry.cases.count(CaseFilter(complication="stent_loss"))
     assert f"<strong>{expected}</strong> case" in page
     page = viewer.get(
         "/cases", params={"since": "2024-05-01", "until": "2024-05-31", "operator": "dr-b"}
@@ -167,7 +167,7 @@ def test_synthetic_cases_are_labelled_in_the_list_and_on_their_page(
     assert 'id="synthetic-note"' in page
     assert f"{DEMO_COUNT} of the" in page
     assert '<span class="badge synthetic">synthetic</span>' in page
-    demo = live.registry.list_cases(CaseFilter(patient_id="DEMO-0000001"))[0]
+    demo = live.registry.cases.find(CaseFilter(patient_id="DEMO-0000001"))[0]
     assert 'id="synthetic-note"' in viewer.get(f"/cases/{demo.uid}").text
     real = viewer.get("/cases", params={"outcome": "deployed"}).text
     assert 'id="synthetic-note"' not in real
@@ -183,7 +183,7 @@ def test_attach_a_protocol_run_to_a_case(live: Live, operator: httpx.Client) -> 
         "case": {"devices": {"guide": "Launcher 6F"}},
     }
     run_id = operator.post("/api/sessions", json=body).json()["session_id"]
-    case = live.registry.list_cases(CaseFilter(patient_id="P-0001"))[0]
+    case = live.registry.cases.find(CaseFilter(patient_id="P-0001"))[0]
     page = operator.get(f"/cases/{case.uid}").text
     assert f'<option value="{run_id}">' in page
     token = csrf_of(page)
@@ -194,8 +194,8 @@ def test_attach_a_protocol_run_to_a_case(live: Live, operator: httpx.Client) -> 
     assert answer.status_code == 303
     page = operator.get(f"/cases/{case.uid}").text
     assert f'href="/runs/{run_id}/record"' in page
-    assert live.registry.list_runs(case_uid=case.uid)[0].run_id == run_id
-    other = live.registry.list_cases(CaseFilter(patient_id="P-0002"))[0]
+    assert live.registry.runs.find(case_uid=case.uid)[0].run_id == run_id
+    other = live.registry.cases.find(CaseFilter(patient_id="P-0002"))[0]
     again = operator.post(
         f"/cases/{other.uid}/runs", data={"csrf_token": token, "run_id": run_id}
     )
@@ -207,7 +207,7 @@ def test_export_csv_parquet_and_archive_follow_the_search_and_are_audited(
     live: Live, viewer: httpx.Client
 ) -> None:
     params = {"complication": "stent_loss"}
-    expected = live.registry.count_cases(CaseFilter(complication="stent_loss"))
+    expected = live.registry.cases.count(CaseFilter(complication="stent_loss"))
     csv = viewer.get("/cases/export/csv", params=params)
     assert csv.status_code == 200
     assert "attachment" in csv.headers["content-disposition"]
@@ -217,7 +217,7 @@ def test_export_csv_parquet_and_archive_follow_the_search_and_are_audited(
     archive = viewer.get("/cases/export/json", params=params).json()
     assert archive["format"] == "stentguide.archive/1"
     assert len(archive["cases"]) == expected
-    entry = live.registry.audit_entries(entity="cases", limit=1)[0]
+    entry = live.registry.audit.entries(entity="cases", limit=1)[0]
     assert (entry.actor, entry.action, entry.entity_id) == ("vera", "export", "json")
     assert entry.detail == {"cases": expected, "filter": params}
     assert viewer.get("/cases/export/xlsx").status_code == 422
@@ -242,7 +242,7 @@ def test_export_then_import_round_trips_csv_and_parquet(live: Live, tmp_path: Pa
             assert login(client, "otto").status_code == 303
             answer = _import(client, f"cases.{fmt}", content)
             assert answer.status_code == 303, answer.text
-            total = live.registry.count_cases()
+            total = live.registry.cases.count()
             assert answer.headers["location"] == f"/cases/import?imported={total}"
             again = client.get(f"/cases/export/{fmt}").content
             read = pl.read_csv if fmt == "csv" else pl.read_parquet
@@ -260,7 +260,7 @@ def test_import_is_all_or_nothing_and_lists_bad_rows(
         'IMP-2,not-a-date,dr-i,radial,"[{""vessel"":""LAD""}]",{},,[]',
         'IMP-3,2024-02-03,dr-i,sideways,"[{""vessel"":""LAD""}]",{},,[]',
     ]
-    before = live.registry.count_cases()
+    before = live.registry.cases.count()
     token = csrf_of(operator.get("/cases/import").text)
     answer = operator.post(
         "/cases/import",
@@ -271,15 +271,15 @@ def test_import_is_all_or_nothing_and_lists_bad_rows(
     assert "row 2: procedure_date" in answer.text
     assert "row 3: access" in answer.text
     assert "nothing was imported" in answer.text
-    assert live.registry.count_cases() == before
+    assert live.registry.cases.count() == before
     good = "\n".join(rows[:2]).encode()
     done = operator.post(
         "/cases/import", data={"csrf_token": token}, files={"file": ("good.csv", good)}
     )
     assert done.status_code == 303
     assert done.headers["location"] == "/cases/import?imported=1"
-    assert live.registry.count_cases() == before + 1
-    imported = live.registry.list_cases(CaseFilter(patient_id="IMP-1"))[0]
+    assert live.registry.cases.count() == before + 1
+    imported = live.registry.cases.find(CaseFilter(patient_id="IMP-1"))[0]
     assert imported.created_by == "otto"
     nothing = operator.post("/cases/import", data={"csrf_token": token})
     assert nothing.status_code == 422
@@ -291,7 +291,7 @@ def test_import_is_all_or_nothing_and_lists_bad_rows(
 
 
 def test_archive_import_brings_cases_with_their_runs(live: Live, tmp_path: Path) -> None:
-    case = live.registry.list_cases(CaseFilter(patient_id="P-0002"))[0]
+    case = live.registry.cases.find(CaseFilter(patient_id="P-0002"))[0]
     with httpx.Client(base_url=live.url, follow_redirects=False, timeout=60) as client:
         assert login(client, "otto").status_code == 303
         body = {"protocol_id": "stent-loss-wire-in-place", "case": {"devices": {}}}
@@ -311,7 +311,7 @@ def test_archive_import_brings_cases_with_their_runs(live: Live, tmp_path: Path)
         assert f'href="/runs/{run_id}/record"' in page
         again = _import(client, "archive.json", archive)
         assert again.status_code == 422
-        assert target.registry.count_cases() == 1
+        assert target.registry.cases.count() == 1
 
 
 @given(

@@ -73,7 +73,7 @@ def test_filtering_the_dashboard_and_the_synthetic_label(
     assert f"{DEMO_COUNT} of the" in everything
     real = viewer.get("/quality", params={"operator": "dr-b"}).text
     assert 'id="synthetic-note"' not in real
-    total = live.registry.count_cases(CaseFilter(operator="dr-b"))
+    total = live.registry.cases.count(CaseFilter(operator="dr-b"))
     assert f"<strong>{total}</strong> case" in real
     assert "1 / 1" in _row(real, "retrieval_success-snare")
 

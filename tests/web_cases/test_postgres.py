@@ -37,11 +37,11 @@ def test_registry_pages_on_postgresql(pg_url: str) -> None:
             f"/cases/{uid}/edit", data={**form, "version": "1", "outcome": "crossed later"}
         )
         assert edited.status_code == 303
-        entry = live.registry.audit_entries(entity="case", entity_id=uid, limit=1)[0]
+        entry = live.registry.audit.entries(entity="case", entity_id=uid, limit=1)[0]
         assert (entry.actor, entry.action) == ("otto", "update")
         listed = client.get("/cases", params={"complication": "delivery_failure"}).text
         assert "PG-0001" in listed
         dashboard = client.get("/quality", params={"operator": "dr-pg"})
         assert dashboard.status_code == 200
         assert "1 / 1" in dashboard.text
-        assert live.registry.count_cases(CaseFilter(operator="dr-pg")) == 1
+        assert live.registry.cases.count(CaseFilter(operator="dr-pg")) == 1

@@ -6,6 +6,8 @@ directory by default, PostgreSQL by URL); the schema is migrated on open.
 
 from __future__ import annotations
 
+from stentguide.cases.audit import AuditEntry
+from stentguide.cases.case_store import CaseFilter
 from stentguide.cases.database import default_database_url, resolve_database_url
 from stentguide.cases.model import (
     Access,
@@ -18,7 +20,7 @@ from stentguide.cases.model import (
     StoredCase,
     Vessel,
 )
-from stentguide.cases.store import AuditEntry, CaseFilter, Registry
+from stentguide.cases.registry import Registry
 
 __all__ = [
     "Access",

@@ -18,9 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from stentguide.cases import schema
+from stentguide.cases.case_store import CaseFilter
 from stentguide.cases.literature import LiteratureFigure, load_literature
 from stentguide.cases.model import ComplicationKind, RetrievalTechnique
-from stentguide.cases.store import CaseFilter, Registry
+from stentguide.cases.registry import Registry
 from stentguide.errors import InputError
 
 __all__ = ["Comparison", "Grouping", "Rate", "compare", "registry_rates", "wilson_interval"]

@@ -29,7 +29,7 @@ _DEVICES = {"guide": "6F guiding catheter", "stent": "drug-eluting stent"}
 
 
 def demo_cases(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
-    """``count`` synthetic cases as dicts ready for :meth:`Registry.add_cases`."""
+    """``count`` synthetic cases as dicts ready for :meth:`CaseStore.add_many`."""
     if not isinstance(count, int) or not 1 <= count <= MAX_DEMO_CASES:
         raise InputError("bad demo size", {"count": f"must be 1 to {MAX_DEMO_CASES:,}"})
     params = load_demo_parameters()

@@ -19,9 +19,10 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
+from stentguide.cases.case_store import CaseFilter
 from stentguide.cases.model import StoredCase
+from stentguide.cases.registry import Registry
 from stentguide.cases.session_format import SessionRecord
-from stentguide.cases.store import CaseFilter, Registry, validation_problems
 from stentguide.errors import InputError
 
 __all__ = [
@@ -84,7 +85,7 @@ def export_table(
 ) -> int:
     """Write the cases matching ``where`` to a CSV or Parquet file; returns the row count."""
     kind = TableFormat.of(path, fmt)
-    rows = [_flat(case) for case in registry.iter_cases(where)]
+    rows = [_flat(case) for case in registry.cases.iter(where)]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
     if kind is TableFormat.csv:
         frame.write_csv(path)
@@ -140,17 +141,17 @@ def import_table(registry: Registry, path: Path, *, actor: str, fmt: str | None 
         raise InputError(
             f"{len(problems)} problem(s) in {path.name}; nothing was imported", problems
         )
-    return registry.add_cases(rows, actor=actor)
+    return registry.cases.add_many(rows, actor=actor)
 
 
 def export_archive(registry: Registry, path: Path, *, where: CaseFilter | None = None) -> int:
     """Write whole cases, with their protocol runs and event logs, to a JSON archive."""
     cases: list[dict[str, Any]] = []
-    for case in registry.iter_cases(where):
+    for case in registry.cases.iter(where):
         entry = case.model_dump(mode="json", include=set(COLUMNS))
         entry["runs"] = [
             {
-                "session": registry.load_run(run.run_id),
+                "session": registry.runs.load(run.run_id),
                 "outcome_id": run.outcome_id,
                 "outcome_category": run.outcome_category,
             }
@@ -190,13 +191,17 @@ def import_archive(registry: Registry, path: Path, *, actor: str) -> int:
             try:
                 SessionRecord.model_validate(run.get("session") if isinstance(run, dict) else None)
             except ValidationError as exc:
-                problems.update(validation_problems(exc, prefix=f"case {index}: run {number}: "))
+                problems.update(
+                    InputError.from_validation(
+                        "", exc, prefix=f"case {index}: run {number}: "
+                    ).problems
+                )
     if problems:
         raise InputError("bad protocol runs in the archive; nothing was imported", problems)
-    added = registry.add_cases(cases, actor=actor)
+    added = registry.cases.add_many(cases, actor=actor)
     for entry in entries:
         for run in entry.get("runs", []):
-            registry.save_run(
+            registry.runs.save(
                 run["session"],
                 actor=actor,
                 case_uid=entry["uid"],

@@ -14,14 +14,18 @@ import datetime as dt
 import enum
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from stentguide.cases import schema
-from stentguide.cases.store import Registry, _actor, _audit
-from stentguide.errors import InputError
+from stentguide.cases.audit import append_audit, check_actor
+from stentguide.errors import InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from stentguide.cases.registry import Registry
 
 __all__ = ["MIN_PASSWORD_LENGTH", "Role", "User", "UserStore"]
 
@@ -103,7 +107,7 @@ class UserStore:
             _username(username),
             _password(password),
             _role(role),
-            _actor(actor),
+            check_actor(actor),
         )
         now = dt.datetime.now(dt.UTC)
         with self.registry.engine.begin() as conn:
@@ -123,7 +127,7 @@ class UserStore:
                     "password_changed_at": now,
                 },
             )
-            _audit(
+            append_audit(
                 conn,
                 actor=who,
                 action="create",
@@ -142,7 +146,7 @@ class UserStore:
                 .first()
             )
         if row is None:
-            raise InputError("no such user", {"username": f"{username!r} does not exist"})
+            raise NotFoundError("user", username, "username")
         return _user(row)
 
     def list(self) -> list[User]:
@@ -188,7 +192,7 @@ class UserStore:
 
     def set_password(self, username: str, password: str, *, actor: str) -> None:
         """Replace a user's password."""
-        secret, who = _password(password), _actor(actor)
+        secret, who = _password(password), check_actor(actor)
         self._update(
             username,
             who,
@@ -200,7 +204,7 @@ class UserStore:
 
     def set_role(self, username: str, role: Role | str, *, actor: str) -> User:
         """Change a user's role."""
-        grant, who = _role(role), _actor(actor)
+        grant, who = _role(role), check_actor(actor)
         before = self.get(username)
         self._update(
             username, who, "set_role", {"role": [before.role.value, grant.value]}, role=grant.value
@@ -210,7 +214,7 @@ class UserStore:
     def set_active(self, username: str, active: bool, *, actor: str) -> User:
         """Deactivate (or reactivate) a user; a deactivated user cannot log in."""
         self._update(
-            username, _actor(actor), "activate" if active else "deactivate", {}, active=active
+            username, check_actor(actor), "activate" if active else "deactivate", {}, active=active
         )
         return self.get(username)
 
@@ -222,8 +226,10 @@ class UserStore:
                 schema.users.update().where(schema.users.c.username == username).values(**values)
             )
             if done.rowcount != 1:
-                raise InputError("no such user", {"username": f"{username!r} does not exist"})
-            _audit(conn, actor=who, action=action, entity="user", entity_id=username, detail=detail)
+                raise NotFoundError("user", username, "username")
+            append_audit(
+                conn, actor=who, action=action, entity="user", entity_id=username, detail=detail
+            )
 
 
 class _LazyHash:

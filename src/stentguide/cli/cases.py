@@ -110,8 +110,8 @@ def list_cases(
     """List cases, newest first."""
     with _open(db) as registry:
         where = _filter(patient, operator, since, until, complication)
-        found = registry.list_cases(where, limit=limit)
-        total = registry.count_cases(where)
+        found = registry.cases.find(where, limit=limit)
+        total = registry.cases.count(where)
     if fmt is OutputFormat.json:
         print_json({"total": total, "cases": [c.model_dump(mode="json") for c in found]})
         return
@@ -140,8 +140,8 @@ def show_case(
 ) -> None:
     """Show one case with its complications, protocol runs and audit trail."""
     with _open(db) as registry:
-        case = registry.get_case(uid)
-        audit = registry.audit_entries(entity="case", entity_id=uid)
+        case = registry.cases.get(uid)
+        audit = registry.audit.entries(entity="case", entity_id=uid)
     if fmt is OutputFormat.json:
         print_json({"case": case.model_dump(mode="json"), "audit": [a.__dict__ for a in audit]})
         return
@@ -260,8 +260,8 @@ def stats(
     query = _filter(None, operator, since, until, None)
     with _open(db) as registry:
         comparisons = compare(registry_rates(registry, query, grouping))
-        total = registry.count_cases(query)
-        synthetic = registry.count_cases(dataclasses.replace(query, outcome=SYNTHETIC_OUTCOME))
+        total = registry.cases.count(query)
+        synthetic = registry.cases.count(dataclasses.replace(query, outcome=SYNTHETIC_OUTCOME))
     warning = (
         f"{synthetic} of the {total} cases counted are synthetic demonstration data, "
         "not a real registry"
@@ -338,7 +338,7 @@ def demo(
 
     cases = demo_cases(count, seed=seed)
     with _open(db) as registry:
-        added = registry.add_cases(cases, actor=resolve_actor(actor))
+        added = registry.cases.add_many(cases, actor=resolve_actor(actor))
     if fmt is OutputFormat.json:
         print_json({"added": added, "synthetic": True})
     else:

@@ -260,7 +260,7 @@ class _RunKeeper:
 
             self._registry = Registry.open(self.db)
         summary = session.summary()
-        self._registry.save_run(
+        self._registry.runs.save(
             session.to_dict(),
             actor=self.actor,
             case_uid=self.case_uid,

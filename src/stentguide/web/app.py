@@ -55,11 +55,11 @@ def route_modules() -> list[ModuleType]:
 
 
 def _seed_demo(registry: Registry, count: int) -> None:
-    if registry.count_cases() > 0:
+    if registry.cases.count() > 0:
         return
     from stentguide.cases.demo import demo_cases
 
-    registry.add_cases(demo_cases(count), actor="demo")
+    registry.cases.add_many(demo_cases(count), actor="demo")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -26,7 +26,7 @@ class RunStore:
     def save(self, session: Session, *, actor: str) -> RunSummary:
         """Append the session's new events (and its outcome once it has one)."""
         outcome = session.outcome
-        return self.registry.save_run(
+        return self.registry.runs.save(
             session.to_dict(),
             actor=actor,
             outcome_id=outcome.id if outcome else None,
@@ -36,11 +36,11 @@ class RunStore:
     def load(self, run_id: str) -> Session:
         """The session with this id; :class:`NotFoundError` when the registry has none."""
         try:
-            record = self.registry.load_run(run_id)
+            record = self.registry.runs.load(run_id)
         except InputError:
             raise NotFoundError("run", run_id) from None
         return Session.from_dict(record)
 
     def recent(self, limit: int = 10) -> list[RunSummary]:
         """The newest runs, for the home page."""
-        return self.registry.list_runs(limit=limit)
+        return self.registry.runs.find(limit=limit)

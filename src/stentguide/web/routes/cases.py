@@ -47,7 +47,6 @@ from stentguide.cases.analytics import Comparison, Grouping, Rate, compare, regi
 from stentguide.cases.demo import SYNTHETIC_OUTCOME
 from stentguide.cases.exchange import export_archive, export_table, import_archive, import_table
 from stentguide.cases.plots import rates_plot
-from stentguide.cases.store import validation_problems
 from stentguide.cases.users import Role
 from stentguide.errors import InputError, StoreError
 from stentguide.web.auth import Login, require, require_form
@@ -125,7 +124,7 @@ def _synthetic_count(db: Registry, query: CaseFilter) -> int:
         return 0
     only_synthetic = {f.name: getattr(query, f.name) for f in fields(query)}
     only_synthetic["outcome"] = SYNTHETIC_OUTCOME
-    return db.count_cases(CaseFilter(**only_synthetic))
+    return db.cases.count(CaseFilter(**only_synthetic))
 
 
 def is_synthetic(case: StoredCase) -> bool:
@@ -149,8 +148,8 @@ def cases_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
     total = synthetic = 0
     if not problems:
         try:
-            total = db.count_cases(query)
-            found = db.list_cases(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+            total = db.cases.count(query)
+            found = db.cases.find(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             synthetic = _synthetic_count(db, query)
         except InputError as exc:
             problems.update(exc.problems)
@@ -290,7 +289,7 @@ def validate_case_form(form: CaseForm, uid: str | None = None) -> CaseIn | None:
     try:
         case = CaseIn.model_validate({**form.data, **({"uid": uid} if uid else {})})
     except ValidationError as exc:
-        for path, why in validation_problems(exc).items():
+        for path, why in InputError.from_validation("", exc).problems.items():
             pattern = path == "patient_id" and why.startswith("String should match pattern")
             form.problems.setdefault(form.field(path), _PSEUDONYM_HINT if pattern else why)
         return None
@@ -401,13 +400,13 @@ async def add_case(request: Request, login: OperatorForm, db: Db) -> Response:
         return _form_page(
             request, login, values=form.values, problems=form.problems, status_code=422
         )
-    stored = db.add_case(case, actor=login.username)
+    stored = db.cases.add(case, actor=login.username)
     return RedirectResponse(f"/cases/{stored.uid}?saved=1", status_code=303)
 
 
 def _case_or_404(db: Registry, uid: str) -> StoredCase:
     try:
-        return db.get_case(uid)
+        return db.cases.get(uid)
     except InputError:
         raise HTTPException(404, f"No case {uid!r} in the registry.") from None
 
@@ -441,7 +440,7 @@ async def edit_case(request: Request, uid: str, login: OperatorForm, db: Db) -> 
         )
     changes = case.model_dump(exclude={"uid"})
     try:
-        db.update_case(uid, changes, actor=login.username, expected_version=version)
+        db.cases.update(uid, changes, actor=login.username, expected_version=version)
     except StoreError as exc:
         return _form_page(
             request,
@@ -475,7 +474,7 @@ def export_cases(request: Request, fmt: str, login: Viewer, db: Db) -> Response:
         else:
             count = export_table(db, path, fmt=fmt, where=query)
         content = path.read_bytes()
-    db.record_audit(
+    db.audit.record(
         actor=login.username,
         action="export",
         entity="cases",
@@ -691,7 +690,7 @@ def _case_page(
     run_value: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    attachable = [run for run in db.list_runs(limit=30) if run.case_uid is None]
+    attachable = [run for run in db.runs.find(limit=30) if run.case_uid is None]
     return render(
         request,
         "cases/show.html",
@@ -701,7 +700,7 @@ def _case_page(
             "can_edit": login.user.role.allows(Role.operator),
             "case": case,
             "synthetic": is_synthetic(case),
-            "audit": db.audit_entries(entity="case", entity_id=case.uid, limit=50),
+            "audit": db.audit.entries(entity="case", entity_id=case.uid, limit=50),
             "attachable": attachable,
             "problems": problems or {},
             "run_value": run_value,
@@ -728,7 +727,7 @@ async def attach_run(request: Request, uid: str, login: OperatorForm, db: Db) ->
     if not run_id:
         return _case_page(request, login, db, case, problems={"run_id": "missing"}, status_code=422)
     try:
-        db.save_run(db.load_run(run_id), actor=login.username, case_uid=uid)
+        db.runs.save(db.runs.load(run_id), actor=login.username, case_uid=uid)
     except InputError as exc:
         problems = {"run_id": "; ".join(exc.problems.values()) or str(exc)}
         return _case_page(

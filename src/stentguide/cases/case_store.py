@@ -1,0 +1,395 @@
+"""Cases and their complications: add, change, find, count and list them.
+
+Cases are validated by :class:`~stentguide.cases.model.CaseIn` (the one
+declaration of a registry field) before anything is written; a batch is saved
+whole or not at all, and every change is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+
+from stentguide.cases import schema
+from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
+from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
+from stentguide.errors import InputError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from stentguide.cases.registry import Registry
+
+__all__ = ["Batch", "CaseFilter", "CaseStore"]
+
+_INSERT_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases to list, count or export; ``None`` means no restriction."""
+
+    patient_id: str | None = None
+    operator: str | None = None
+    access: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    complication: str | None = None
+    outcome: str | None = None
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        c = schema.cases.c
+        clauses: list[sa.ColumnElement[bool]] = []
+        if self.patient_id is not None:
+            clauses.append(c.patient_id == self.patient_id)
+        if self.operator is not None:
+            clauses.append(c.operator == self.operator)
+        if self.access is not None:
+            clauses.append(c.access == self.access)
+        if self.since is not None:
+            clauses.append(c.procedure_date >= self.since)
+        if self.until is not None:
+            clauses.append(c.procedure_date <= self.until)
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InputError("empty period", {"since": f"{self.since} is after until {self.until}"})
+        if self.complication is not None:
+            comp = schema.complications.c
+            clauses.append(sa.exists().where(comp.case_id == c.id, comp.kind == self.complication))
+        if self.outcome is not None:
+            clauses.append(c.outcome == self.outcome)
+        return clauses
+
+
+def _insert_cases(conn: sa.Connection, cases: Sequence[CaseIn], actor: str) -> None:
+    """Insert validated cases, their complications and one audit line each."""
+    now = utc_now()
+    for start in range(0, len(cases), _INSERT_CHUNK):
+        chunk = cases[start : start + _INSERT_CHUNK]
+        rows = [
+            {
+                **case.row(),
+                "created_at": now,
+                "created_by": actor,
+                "updated_at": now,
+                "updated_by": actor,
+                "version": 1,
+            }
+            for case in chunk
+        ]
+        result = conn.execute(
+            schema.cases.insert().returning(
+                schema.cases.c.id, schema.cases.c.uid, sort_by_parameter_order=True
+            ),
+            rows,
+        )
+        ids = [row.id for row in result]
+        comp_rows = [
+            _complication_row(case_id, comp)
+            for case_id, case in zip(ids, chunk, strict=True)
+            for comp in case.complications
+        ]
+        if comp_rows:
+            conn.execute(schema.complications.insert(), comp_rows)
+        conn.execute(
+            schema.audit_log.insert(),
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "action": "create",
+                    "entity": "case",
+                    "entity_id": case.uid,
+                    "detail": {},
+                }
+                for case in chunk
+            ],
+        )
+
+
+def _complication_row(case_id: int, comp: Complication) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "kind": comp.kind.value,
+        "technique": comp.technique.value if comp.technique else None,
+        "success": comp.success,
+        "note": comp.note,
+    }
+
+
+def _existing_uids(conn: sa.Connection, uids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(uids), 900):
+        chunk = list(uids[start : start + 900])
+        found.update(
+            conn.execute(
+                sa.select(schema.cases.c.uid).where(schema.cases.c.uid.in_(chunk))
+            ).scalars()
+        )
+    return found
+
+
+def _validate_cases(items: Iterable[CaseIn | Mapping[str, Any]]) -> list[CaseIn]:
+    valid: list[CaseIn] = []
+    problems: dict[str, str] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, CaseIn):
+            valid.append(item)
+            continue
+        try:
+            valid.append(CaseIn.model_validate(item))
+        except ValidationError as exc:
+            problems.update(
+                InputError.from_validation("", exc, prefix=f"row {index + 1}: ").problems
+            )
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s) in the cases given; nothing was saved", problems
+        )
+    seen: dict[str, int] = {}
+    for index, case in enumerate(valid):
+        if case.uid in seen:
+            problems[f"row {index + 1}: uid"] = f"repeats row {seen[case.uid] + 1}"
+        seen.setdefault(case.uid, index)
+    if problems:
+        raise InputError("repeated case uid; nothing was saved", problems)
+    return valid
+
+
+class Batch:
+    """Cases added inside one transaction (see :meth:`CaseStore.batch`)."""
+
+    def __init__(self, conn: sa.Connection, actor: str) -> None:
+        self._conn = conn
+        self._actor = actor
+        self.added = 0
+
+    def add_cases(self, items: Iterable[CaseIn | Mapping[str, Any]]) -> int:
+        """Validate and insert cases; rows are numbered from 1 in error messages."""
+        cases = _validate_cases(items)
+        clash = _existing_uids(self._conn, [c.uid for c in cases])
+        if clash:
+            raise InputError(
+                "case(s) already in the registry; nothing was saved",
+                {f"uid {uid}": "already stored" for uid in sorted(clash)[:20]},
+            )
+        _insert_cases(self._conn, cases, self._actor)
+        self.added += len(cases)
+        return len(cases)
+
+    def add_case(self, item: CaseIn | Mapping[str, Any]) -> str:
+        """Validate and insert one case; returns its uid."""
+        case = _validate_cases([item])[0]
+        self.add_cases([case])
+        return case.uid
+
+
+class CaseStore:
+    """The cases of one registry (``registry.cases``)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    @contextmanager
+    def batch(self, *, actor: str) -> Iterator[Batch]:
+        """A transaction for adding many cases: all of them are saved, or none."""
+        who = check_actor(actor)
+        with self.registry.write() as conn:
+            yield Batch(conn, who)
+
+    def add_many(self, items: Iterable[CaseIn | Mapping[str, Any]], *, actor: str) -> int:
+        """Validate and save cases in one transaction; returns how many were saved.
+
+        Raises :class:`InputError` naming every bad row and field (nothing saved).
+        """
+        with self.batch(actor=actor) as batch:
+            return batch.add_cases(items)
+
+    def add(self, item: CaseIn | Mapping[str, Any], *, actor: str) -> StoredCase:
+        """Validate and save one case; returns it as stored."""
+        with self.batch(actor=actor) as batch:
+            uid = batch.add_case(item)
+        return self.get(uid)
+
+    def update(
+        self,
+        uid: str,
+        changes: Mapping[str, Any],
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> StoredCase:
+        """Change fields of a stored case; the audit log keeps the old and new values.
+
+        ``expected_version`` guards against overwriting a change made meanwhile.
+        """
+        who = check_actor(actor)
+        editable = set(CaseIn.model_fields) - {"uid"}
+        unknown = sorted(set(changes) - editable)
+        if unknown:
+            raise InputError(
+                "cannot change these fields", {f: "not an editable field" for f in unknown}
+            )
+        with self.registry.write() as conn:
+            current = self._case_rows(conn, [schema.cases.c.uid == uid], for_update=True)
+            if not current:
+                raise NotFoundError("case", uid, "uid")
+            stored = current[0]
+            if expected_version is not None and stored.version != expected_version:
+                raise StoreError(
+                    f"case {uid} was changed meanwhile (version {stored.version}, "
+                    f"expected {expected_version}); reload it and try again"
+                )
+            before = stored.model_dump(mode="json", include=editable)
+            try:
+                updated = CaseIn.model_validate({**before, **changes, "uid": uid})
+            except ValidationError as exc:
+                raise InputError.from_validation("invalid change", exc) from None
+            after = updated.model_dump(mode="json", include=editable)
+            diff = {k: [before[k], after[k]] for k in sorted(editable) if before[k] != after[k]}
+            if not diff:
+                return self._attach_runs(conn, [stored])[0]
+            row = updated.row()
+            del row["uid"]
+            case_id = conn.execute(
+                sa.select(schema.cases.c.id).where(schema.cases.c.uid == uid)
+            ).scalar_one()
+            conn.execute(
+                schema.cases.update()
+                .where(schema.cases.c.id == case_id)
+                .values(**row, updated_at=utc_now(), updated_by=who, version=stored.version + 1)
+            )
+            if "complications" in diff:
+                conn.execute(
+                    schema.complications.delete().where(schema.complications.c.case_id == case_id)
+                )
+                comp_rows = [_complication_row(case_id, c) for c in updated.complications]
+                if comp_rows:
+                    conn.execute(schema.complications.insert(), comp_rows)
+            append_audit(
+                conn,
+                actor=who,
+                action="update",
+                entity="case",
+                entity_id=uid,
+                detail={"changed": diff},
+            )
+        return self.get(uid)
+
+    def get(self, uid: str) -> StoredCase:
+        """The stored case with this uid, its complications and runs."""
+        with self.registry.read() as conn:
+            found = self._case_rows(conn, [schema.cases.c.uid == uid])
+            if not found:
+                raise NotFoundError("case", uid, "uid")
+            return self._attach_runs(conn, found)[0]
+
+    def find(
+        self, where: CaseFilter | None = None, *, limit: int | None = 100, offset: int = 0
+    ) -> list[StoredCase]:
+        """Cases matching ``where``, newest procedure first."""
+        if limit is not None and limit < 0:
+            raise InputError("bad limit", {"limit": "must be 0 or more"})
+        with self.registry.read() as conn:
+            found = self._case_rows(
+                conn, (where or CaseFilter()).where(), limit=limit, offset=offset
+            )
+            return self._attach_runs(conn, found)
+
+    def iter(self, where: CaseFilter | None = None, *, chunk: int = 10_000) -> Iterator[StoredCase]:
+        """Every case matching ``where`` (oldest id first), fetched in chunks."""
+        clauses = (where or CaseFilter()).where()
+        last_id = 0
+        while True:
+            with self.registry.read() as conn:
+                ids_rows = (
+                    conn.execute(
+                        sa.select(schema.cases.c.id)
+                        .where(schema.cases.c.id > last_id, *clauses)
+                        .order_by(schema.cases.c.id)
+                        .limit(chunk)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if not ids_rows:
+                    return
+                found = self._case_rows(conn, [schema.cases.c.id.in_(ids_rows)], order_by_id=True)
+                yield from self._attach_runs(conn, found)
+            last_id = ids_rows[-1]
+
+    def count(self, where: CaseFilter | None = None) -> int:
+        """How many cases match ``where``."""
+        with self.registry.read() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(schema.cases)
+                    .where(*(where or CaseFilter()).where())
+                ).scalar_one()
+            )
+
+    def _case_rows(
+        self,
+        conn: sa.Connection,
+        clauses: Sequence[sa.ColumnElement[bool]],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        for_update: bool = False,
+        order_by_id: bool = False,
+    ) -> list[StoredCase]:
+        c = schema.cases.c
+        query = sa.select(schema.cases).where(*clauses)
+        query = (
+            query.order_by(c.id)
+            if order_by_id
+            else query.order_by(c.procedure_date.desc(), c.id.desc())
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        if for_update and conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = conn.execute(query).mappings().all()
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        comps: dict[int, list[dict[str, Any]]] = {}
+        comp = schema.complications.c
+        for crow in conn.execute(
+            sa.select(comp.case_id, comp.kind, comp.technique, comp.success, comp.note)
+            .where(comp.case_id.in_(ids))
+            .order_by(comp.id)
+        ).mappings():
+            comps.setdefault(crow["case_id"], []).append(
+                {k: crow[k] for k in ("kind", "technique", "success", "note")}
+            )
+        return [
+            StoredCase.model_validate(
+                {
+                    **{k: row[k] for k in row if k != "id"},
+                    "created_at": as_utc(row["created_at"]),
+                    "updated_at": as_utc(row["updated_at"]),
+                    "complications": comps.get(row["id"], []),
+                }
+            )
+            for row in rows
+        ]
+
+    def _attach_runs(self, conn: sa.Connection, found: list[StoredCase]) -> list[StoredCase]:
+        if not found:
+            return found
+        uids = [case.uid for case in found]
+        summaries = self.registry.runs.summaries(conn, [schema.cases.c.uid.in_(uids)])
+        by_case: dict[str, list[RunSummary]] = {}
+        for summary in summaries:
+            if summary.case_uid is not None:
+                by_case.setdefault(summary.case_uid, []).append(summary)
+        if not by_case:
+            return found
+        return [case.model_copy(update={"runs": by_case.get(case.uid, [])}) for case in found]

@@ -1,0 +1,307 @@
+"""Protocol runs: the append-only event log of every session, and its summaries.
+
+:meth:`RunLog.save` appends the events the database has not seen and refuses a
+session whose history differs from what is stored; the database itself refuses
+UPDATE and DELETE on the event table. Sessions are stored in the one wire format
+of :mod:`stentguide.cases.session_format`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from stentguide.cases import schema
+from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
+from stentguide.cases.model import RunSummary
+from stentguide.cases.session_format import SessionRecord
+from stentguide.errors import InputError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from stentguide.cases.registry import Registry
+
+__all__ = ["RunLog"]
+
+_RUN_RETRIES = 5
+
+
+def _insert_run(
+    conn: sa.Connection,
+    record: SessionRecord,
+    *,
+    who: str,
+    case_id: int | None,
+    outcome: Mapping[str, str | None],
+) -> None:
+    conn.execute(
+        schema.runs.insert(),
+        {
+            "id": record.session_id,
+            "case_id": case_id,
+            "format": record.format,
+            "protocol_id": record.protocol_id,
+            "protocol_version": record.protocol_version,
+            "case_data": record.record()["case"],
+            **outcome,
+            "created_at": utc_now(),
+            "created_by": who,
+        },
+    )
+    if record.events:
+        conn.execute(
+            schema.run_events.insert(),
+            [{"run_id": record.session_id, **event.record()} for event in record.events],
+        )
+
+
+def _events_to_append(
+    conn: sa.Connection,
+    record: SessionRecord,
+    stored: sa.RowMapping,
+    case_id: int | None,
+) -> list[dict[str, Any]]:
+    """The given events the database has not seen; refuses any rewrite of history."""
+    sid = record.session_id
+    if (stored["protocol_id"], stored["protocol_version"]) != (
+        record.protocol_id,
+        record.protocol_version,
+    ):
+        raise StoreError(
+            f"run {sid} is stored for protocol {stored['protocol_id']} "
+            f"{stored['protocol_version']}, not {record.protocol_id} {record.protocol_version}"
+        )
+    if stored["case_data"] != record.record()["case"]:
+        raise StoreError(f"run {sid}: the session's case differs from the stored one")
+    if case_id is not None and stored["case_id"] not in (None, case_id):
+        raise StoreError(f"run {sid} is already attached to another case")
+    e = schema.run_events.c
+    old = [
+        dict(row)
+        for row in conn.execute(
+            sa.select(e.seq, e.at, e.type, e.node, e.data).where(e.run_id == sid).order_by(e.seq)
+        ).mappings()
+    ]
+    events = [event.record() for event in record.events]
+    if len(old) > len(events):
+        raise StoreError(
+            f"run {sid} has {len(old)} stored events but the session has {len(events)}: "
+            "the event log is append-only"
+        )
+    for stored_event, given in zip(old, events, strict=False):
+        if stored_event != given:
+            raise StoreError(
+                f"run {sid}: event {given['seq']} differs from the stored one: "
+                "the event log is append-only"
+            )
+    return events[len(old) :]
+
+
+class RunLog:
+    """The protocol runs of one registry (``registry.runs``)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def save(
+        self,
+        session: Mapping[str, Any],
+        *,
+        actor: str,
+        case_uid: str | None = None,
+        outcome_id: str | None = None,
+        outcome_category: str | None = None,
+    ) -> RunSummary:
+        """Store a protocol session, or append the events the registry has not seen.
+
+        The stored events must be a prefix of the given ones, event for event:
+        history is append-only, so a session that rewrites or drops a stored
+        event is refused with :class:`StoreError`.
+        """
+        who = check_actor(actor)
+        try:
+            record = SessionRecord.model_validate(session)
+        except ValidationError as exc:
+            raise InputError.from_validation("not a valid protocol session", exc) from None
+        for attempt in range(_RUN_RETRIES):
+            try:
+                with self._write_raw() as conn:
+                    self._save_run(
+                        conn,
+                        record,
+                        who=who,
+                        case_uid=case_uid,
+                        outcome={"outcome_id": outcome_id, "outcome_category": outcome_category},
+                    )
+                break
+            except IntegrityError as exc:
+                if attempt == _RUN_RETRIES - 1:
+                    raise StoreError(f"the registry refused the run: {exc.orig}") from None
+                time.sleep(0.01 * (attempt + 1))
+        return self.summary(record.session_id)
+
+    @contextmanager
+    def _write_raw(self) -> Iterator[sa.Connection]:
+        try:
+            with self.registry.engine.begin() as conn:
+                yield conn
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise StoreError(f"the registry refused the write: {exc.orig}") from None
+
+    def _save_run(
+        self,
+        conn: sa.Connection,
+        record: SessionRecord,
+        *,
+        who: str,
+        case_uid: str | None,
+        outcome: Mapping[str, str | None],
+    ) -> None:
+        case_id: int | None = None
+        if case_uid is not None:
+            case_id = conn.execute(
+                sa.select(schema.cases.c.id).where(schema.cases.c.uid == case_uid)
+            ).scalar_one_or_none()
+            if case_id is None:
+                raise NotFoundError("case", case_uid, "case_uid")
+        query = sa.select(schema.runs).where(schema.runs.c.id == record.session_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        stored = conn.execute(query).mappings().first()
+        if stored is None:
+            _insert_run(conn, record, who=who, case_id=case_id, outcome=outcome)
+            append_audit(
+                conn,
+                actor=who,
+                action="create",
+                entity="run",
+                entity_id=record.session_id,
+                detail={"events": len(record.events), "case_uid": case_uid},
+            )
+            return
+        new = _events_to_append(conn, record, stored, case_id)
+        sid = record.session_id
+        if new:
+            conn.execute(schema.run_events.insert(), [{"run_id": sid, **event} for event in new])
+        updates: dict[str, Any] = {
+            key: value
+            for key, value in outcome.items()
+            if value is not None and value != stored[key]
+        }
+        if case_id is not None and stored["case_id"] is None:
+            updates["case_id"] = case_id
+        if updates:
+            conn.execute(schema.runs.update().where(schema.runs.c.id == sid).values(**updates))
+        if new or updates:
+            detail: dict[str, Any] = {"events_appended": len(new)}
+            detail.update({k: v for k, v in updates.items() if k != "case_id"})
+            if "case_id" in updates:
+                detail["case_uid"] = case_uid
+            append_audit(
+                conn, actor=who, action="append", entity="run", entity_id=sid, detail=detail
+            )
+
+    def load(self, run_id: str) -> dict[str, Any]:
+        """The stored session as the JSON-compatible dict the protocol engine reads."""
+        with self.registry.read() as conn:
+            run = (
+                conn.execute(sa.select(schema.runs).where(schema.runs.c.id == run_id))
+                .mappings()
+                .first()
+            )
+            if run is None:
+                raise NotFoundError("run", run_id, "run_id")
+            e = schema.run_events.c
+            stamp = {"protocol_id": run["protocol_id"], "protocol_version": run["protocol_version"]}
+            events = [
+                {**row, **stamp}
+                for row in conn.execute(
+                    sa.select(e.seq, e.at, e.type, e.node, e.data)
+                    .where(e.run_id == run_id)
+                    .order_by(e.seq)
+                ).mappings()
+            ]
+        return {
+            "format": run["format"],
+            "session_id": run["id"],
+            "protocol_id": run["protocol_id"],
+            "protocol_version": run["protocol_version"],
+            "case": run["case_data"],
+            "events": events,
+        }
+
+    def find(
+        self,
+        *,
+        case_uid: str | None = None,
+        protocol_id: str | None = None,
+        limit: int | None = 100,
+    ) -> list[RunSummary]:
+        """Stored runs, newest first, optionally of one case or one protocol."""
+        clauses: list[sa.ColumnElement[bool]] = []
+        if case_uid is not None:
+            clauses.append(schema.cases.c.uid == case_uid)
+        if protocol_id is not None:
+            clauses.append(schema.runs.c.protocol_id == protocol_id)
+        with self.registry.read() as conn:
+            return self.summaries(conn, clauses, limit=limit)
+
+    def summary(self, run_id: str) -> RunSummary:
+        with self.registry.read() as conn:
+            found = self.summaries(conn, [schema.runs.c.id == run_id])
+        if not found:
+            raise NotFoundError("run", run_id, "run_id")
+        return found[0]
+
+    def summaries(
+        self,
+        conn: sa.Connection,
+        clauses: Sequence[sa.ColumnElement[bool]],
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        r, e = schema.runs.c, schema.run_events.c
+        events = (
+            sa.select(sa.func.count())
+            .where(e.run_id == r.id)
+            .correlate(schema.runs)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(
+                r.id,
+                schema.cases.c.uid,
+                r.protocol_id,
+                r.protocol_version,
+                r.outcome_id,
+                r.outcome_category,
+                r.created_at,
+                r.created_by,
+                events.label("events"),
+            )
+            .select_from(schema.runs.outerjoin(schema.cases, schema.cases.c.id == r.case_id))
+            .where(*clauses)
+            .order_by(r.created_at.desc(), r.id)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            RunSummary(
+                run_id=row.id,
+                case_uid=row.uid,
+                protocol_id=row.protocol_id,
+                protocol_version=row.protocol_version,
+                outcome_id=row.outcome_id,
+                outcome_category=row.outcome_category,
+                events=int(row.events),
+                created_at=as_utc(row.created_at),
+                created_by=row.created_by,
+            )
+            for row in conn.execute(query)
+        ]
