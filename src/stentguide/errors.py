@@ -132,11 +132,13 @@ class StaleStepError(SessionError):
 class InvalidAnswerError(SessionError, InputError):
     """An answer, a number or a key message the current step does not take (HTTP 422).
 
-    ``problems`` names the field (``answer``, ``acknowledge``).
+    The message says what is wrong and what the step takes; ``problems`` names the
+    field it concerns (``answer``, ``acknowledge``) with the same message.
     """
 
-    def __init__(self, message: str, problems: Mapping[str, str] | None = None) -> None:
-        InputError.__init__(self, message, problems)
+    def __init__(self, message: str, field: str = "answer") -> None:
+        InputError.__init__(self, message)
+        self.problems = {field: message}
 
 
 class DeviceError(StentguideError):

@@ -51,19 +51,21 @@ def make_case(**overrides: object) -> dict[str, object]:
 
 
 def make_session(events: int = 2, session_id: str | None = None) -> dict[str, object]:
+    """A session record in the wire format (the run log stores it without replaying it)."""
+    case = {"facts": {"wire_through_stent": True}, "devices": {"guide": "6F EBU"}}
     return {
         "format": "stentguide.session/1",
         "session_id": session_id or uuid.uuid4().hex,
         "protocol_id": "stent-loss",
         "protocol_version": "1.0",
-        "case": {"facts": {"wire_through_stent": True}, "devices": {"guide": "6F EBU"}},
+        "case": case,
         "events": [
             {
                 "seq": i,
-                "at": f"2024-03-01T10:{i:02d}:00+00:00",
+                "at": f"2024-03-01T10:{i:02d}:00Z",
                 "type": "started" if i == 0 else "answered",
                 "node": None if i == 0 else f"q{i}",
-                "data": {} if i == 0 else {"answer": "yes"},
+                "data": {"case": case} if i == 0 else {"answer": "yes", "label": "Yes"},
             }
             for i in range(events)
         ],

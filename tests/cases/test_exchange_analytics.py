@@ -60,7 +60,7 @@ def test_archive_round_trip_keeps_runs(registry: Registry, tmp_path: Path) -> No
     assert export_archive(registry, path) == 1
     with Registry.open(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
         assert import_archive(copy, path, actor="b") == 1
-        assert unstamped(copy.runs.load(str(session["session_id"]))) == session
+        assert unstamped(copy.runs.load(str(session["session_id"])).to_json()) == session
         assert copy.cases.get(case.uid).runs[0].outcome_id == "retrieved"
 
 

@@ -61,7 +61,7 @@ def test_run_is_stored_appended_and_reloaded(registry: Registry) -> None:
         grown, actor="a", outcome_id="retrieved", outcome_category="retrieval"
     )
     assert second.events == 4 and second.outcome_id == "retrieved"
-    assert unstamped(registry.runs.load(str(session["session_id"]))) == grown
+    assert unstamped(registry.runs.load(str(session["session_id"])).to_json()) == grown
     assert [r.run_id for r in registry.cases.get(case.uid).runs] == [session["session_id"]]
 
 
@@ -69,12 +69,12 @@ def test_run_history_cannot_be_rewritten_or_shortened(registry: Registry) -> Non
     session = make_session(events=3)
     registry.runs.save(session, actor="a")
     rewritten = copy.deepcopy(session)
-    rewritten["events"][1]["data"] = {"answer": "no"}  # type: ignore[index]
+    rewritten["events"][1]["data"] = {"answer": "no", "label": "No"}  # type: ignore[index]
     with pytest.raises(StoreError, match="event 1 differs"):
         registry.runs.save(rewritten, actor="a")
     with pytest.raises(StoreError, match="append-only"):
         registry.runs.save(make_session(events=2, session_id=str(session["session_id"])), actor="a")
-    assert unstamped(registry.runs.load(str(session["session_id"]))) == session
+    assert unstamped(registry.runs.load(str(session["session_id"])).to_json()) == session
 
 
 def test_malformed_session_is_refused_with_fields(registry: Registry) -> None:

@@ -160,7 +160,7 @@ def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
     try:
         runs = stored.runs.find(protocol_id="partial-stent-loss")
         assert [r.run_id for r in runs] == [session_id]
-        assert stored.runs.load(session_id) == json.loads(result.stdout)["session"]
+        assert stored.runs.load(session_id).to_json() == json.loads(result.stdout)["session"]
     finally:
         stored.close()
 
@@ -171,7 +171,7 @@ def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> No
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
         (run,) = stored.runs.find()
-        events = stored.runs.load(run.run_id)["events"]
+        events = stored.runs.load(run.run_id).to_json()["events"]
         assert [e["type"] for e in events].count("answered") == 2
     finally:
         stored.close()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import OutcomeNode, Session, get_protocol, load_protocols, start
+from stentguide.protocols.record import AcknowledgedEvent
 from stentguide.protocols.script import apply_answers
 from tests.conftest import FakeClock
 
@@ -38,7 +39,9 @@ def test_walk_partial_stent_loss_to_retrieval(clock: FakeClock) -> None:
     assert types[0] == "started" and types[-1] == "ended"
     assert all(e.at.tzinfo is not None and e.at.utcoffset() == timedelta(0) for e in session.events)
     assert {e.protocol_version for e in session.events} == {"1.0.0"}
-    acks = [(e.node, e.data["key_messages"]) for e in session.events if e.type == "acknowledged"]
+    acks = [
+        (e.node, e.data.key_messages) for e in session.events if isinstance(e, AcknowledgedEvent)
+    ]
     assert acks[-1] == ("small-balloon", ["anticoagulation"])
     assert len(acks[0][1]) == 2
 
@@ -76,7 +79,7 @@ def test_precondition_unmet_is_shown(clock: FakeClock) -> None:
     assert step.node.id == "crush"
     assert [(p.fact, p.status) for p in step.preconditions] == [("left_main_involved", "unmet")]
     entered = [e for e in session.events if e.type == "entered"][-1]
-    assert entered.data["preconditions"][0]["status"] == "unmet"
+    assert entered.data.preconditions[0]["status"] == "unmet"
 
 
 def test_wrong_answer_and_wrong_node_are_refused(clock: FakeClock) -> None:
@@ -143,7 +146,7 @@ def test_numeric_question_picks_the_branch(clock: FakeClock) -> None:
     )
     assert final.outcome is not None and final.outcome.category.value == "staged-reattempt"
     answered = [e for e in final.events if e.type == "answered" and e.node == "radiation-check"]
-    assert answered[0].data == {
+    assert answered[0].data.model_dump() == {
         "answer": "at-or-above-5-gy",
         "label": "5 Gy or more",
         "value": 6.0,
@@ -175,7 +178,7 @@ def test_resume_refuses_tampered_or_foreign_records(clock: FakeClock) -> None:
     with pytest.raises(SessionError, match="recorded with partial-stent-loss 0.9.0"):
         Session.from_dict(wrong_version)
     gap = {**data, "events": data["events"][:2] + data["events"][3:]}
-    with pytest.raises(SessionError, match="not consecutive"):
+    with pytest.raises(SessionError, match="seq must run 0, 1, 2"):
         Session.from_dict(gap)
     moved = json.loads(json.dumps(data))
     answered = next(e for e in moved["events"] if e["type"] == "answered")

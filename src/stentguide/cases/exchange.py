@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from stentguide.cases.case_store import CaseFilter
 from stentguide.cases.model import StoredCase
 from stentguide.cases.registry import Registry
-from stentguide.cases.session_format import SessionRecord
 from stentguide.errors import InputError
+from stentguide.protocols.record import SessionRecord
 
 __all__ = [
     "ARCHIVE_FORMAT",
@@ -151,7 +151,7 @@ def export_archive(registry: Registry, path: Path, *, where: CaseFilter | None =
         entry = case.model_dump(mode="json", include=set(COLUMNS))
         entry["runs"] = [
             {
-                "session": registry.runs.load(run.run_id),
+                "session": registry.runs.load(run.run_id).to_json(),
                 "outcome_id": run.outcome_id,
                 "outcome_category": run.outcome_category,
             }

@@ -3,7 +3,14 @@
 :meth:`RunLog.save` appends the events the database has not seen and refuses a
 session whose history differs from what is stored; the database itself refuses
 UPDATE and DELETE on the event table. Sessions are stored in the one wire format
-of :mod:`stentguide.cases.session_format`.
+of :mod:`stentguide.protocols.record`.
+
+Recording one step of a run in progress is three statements at most:
+:meth:`RunLog.get` reads the run and its events in one query, and
+:meth:`RunLog.append` inserts the new events (each naming who recorded it) in
+one statement and, only when the outcome changes, updates the run. Two people
+answering the same step at once cannot both succeed: the second insert meets the
+first's sequence numbers and is refused as a stale step.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -20,13 +28,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
 from stentguide.cases.model import RunSummary
-from stentguide.cases.session_format import SessionRecord
-from stentguide.errors import InputError, NotFoundError, StoreError
+from stentguide.errors import InputError, NotFoundError, StaleStepError, StoreError
+from stentguide.protocols.record import SessionRecord, event_from_row
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
-__all__ = ["RunLog"]
+__all__ = ["RunLog", "StoredRun"]
 
 _RUN_RETRIES = 5
 
@@ -47,7 +55,7 @@ def _insert_run(
             "format": record.format,
             "protocol_id": record.protocol_id,
             "protocol_version": record.protocol_version,
-            "case_data": record.record()["case"],
+            "case_data": record.case.model_dump(mode="json"),
             **outcome,
             "created_at": utc_now(),
             "created_by": who,
@@ -56,7 +64,7 @@ def _insert_run(
     if record.events:
         conn.execute(
             schema.run_events.insert(),
-            [{"run_id": record.session_id, **event.record()} for event in record.events],
+            [{"run_id": record.session_id, **event.row(), "actor": who} for event in record.events],
         )
 
 
@@ -76,7 +84,7 @@ def _events_to_append(
             f"run {sid} is stored for protocol {stored['protocol_id']} "
             f"{stored['protocol_version']}, not {record.protocol_id} {record.protocol_version}"
         )
-    if stored["case_data"] != record.record()["case"]:
+    if stored["case_data"] != record.case.model_dump(mode="json"):
         raise StoreError(f"run {sid}: the session's case differs from the stored one")
     if case_id is not None and stored["case_id"] not in (None, case_id):
         raise StoreError(f"run {sid} is already attached to another case")
@@ -87,7 +95,7 @@ def _events_to_append(
             sa.select(e.seq, e.at, e.type, e.node, e.data).where(e.run_id == sid).order_by(e.seq)
         ).mappings()
     ]
-    events = [event.record() for event in record.events]
+    events = [event.row() for event in record.events]
     if len(old) > len(events):
         raise StoreError(
             f"run {sid} has {len(old)} stored events but the session has {len(events)}: "
@@ -102,6 +110,17 @@ def _events_to_append(
     return events[len(old) :]
 
 
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as stored: its record, the case it is attached to and its stored outcome."""
+
+    record: SessionRecord
+    case_uid: str | None
+    outcome_id: str | None
+    outcome_category: str | None
+    created_by: str
+
+
 class RunLog:
     """The protocol runs of one registry (``registry.runs``)."""
 
@@ -110,7 +129,7 @@ class RunLog:
 
     def save(
         self,
-        session: Mapping[str, Any],
+        session: SessionRecord | Mapping[str, Any],
         *,
         actor: str,
         case_uid: str | None = None,
@@ -125,7 +144,11 @@ class RunLog:
         """
         who = check_actor(actor)
         try:
-            record = SessionRecord.model_validate(session)
+            record = (
+                session
+                if isinstance(session, SessionRecord)
+                else SessionRecord.model_validate(session)
+            )
         except ValidationError as exc:
             raise InputError.from_validation("not a valid protocol session", exc) from None
         for attempt in range(_RUN_RETRIES):
@@ -189,11 +212,12 @@ class RunLog:
         new = _events_to_append(conn, record, stored, case_id)
         sid = record.session_id
         if new:
-            conn.execute(schema.run_events.insert(), [{"run_id": sid, **event} for event in new])
+            conn.execute(
+                schema.run_events.insert(),
+                [{"run_id": sid, **event, "actor": who} for event in new],
+            )
         updates: dict[str, Any] = {
-            key: value
-            for key, value in outcome.items()
-            if value is not None and value != stored[key]
+            key: value for key, value in outcome.items() if value != stored[key]
         }
         if case_id is not None and stored["case_id"] is None:
             updates["case_id"] = case_id
@@ -208,34 +232,143 @@ class RunLog:
                 conn, actor=who, action="append", entity="run", entity_id=sid, detail=detail
             )
 
-    def load(self, run_id: str) -> dict[str, Any]:
-        """The stored session as the JSON-compatible dict the protocol engine reads."""
-        with self.registry.read() as conn:
-            run = (
-                conn.execute(sa.select(schema.runs).where(schema.runs.c.id == run_id))
-                .mappings()
-                .first()
+    def get(self, run_id: str) -> StoredRun:
+        """The stored run with its events, in one query; :class:`NotFoundError` if none."""
+        r, e = schema.runs.c, schema.run_events.c
+        query = (
+            sa.select(
+                r.id,
+                r.protocol_id,
+                r.protocol_version,
+                r.case_data,
+                r.outcome_id,
+                r.outcome_category,
+                r.created_by,
+                schema.cases.c.uid.label("case_uid"),
+                e.seq,
+                e.at,
+                e.type,
+                e.node,
+                e.data,
             )
-            if run is None:
-                raise NotFoundError("run", run_id, "run_id")
-            e = schema.run_events.c
-            stamp = {"protocol_id": run["protocol_id"], "protocol_version": run["protocol_version"]}
+            .select_from(
+                schema.runs.outerjoin(schema.run_events, e.run_id == r.id).outerjoin(
+                    schema.cases, schema.cases.c.id == r.case_id
+                )
+            )
+            .where(r.id == run_id)
+            .order_by(e.seq)
+        )
+        with self.registry.read() as conn:
+            rows = conn.execute(query).mappings().all()
+        if not rows:
+            raise NotFoundError("run", run_id, "run_id")
+        first = rows[0]
+        try:
             events = [
-                {**row, **stamp}
-                for row in conn.execute(
-                    sa.select(e.seq, e.at, e.type, e.node, e.data)
-                    .where(e.run_id == run_id)
-                    .order_by(e.seq)
-                ).mappings()
+                event_from_row({k: row[k] for k in ("seq", "at", "type", "node", "data")})
+                for row in rows
+                if row["seq"] is not None
             ]
-        return {
-            "format": run["format"],
-            "session_id": run["id"],
-            "protocol_id": run["protocol_id"],
-            "protocol_version": run["protocol_version"],
-            "case": run["case_data"],
-            "events": events,
+            record = SessionRecord(
+                session_id=first["id"],
+                protocol_id=first["protocol_id"],
+                protocol_version=first["protocol_version"],
+                case=first["case_data"],
+                events=events,
+            )
+        except ValidationError as exc:
+            first_error = exc.errors()[0]
+            where = ".".join(str(part) for part in first_error["loc"])
+            raise StoreError(
+                f"run {run_id} is stored in a shape this version cannot read "
+                f"({where}: {first_error['msg']})"
+            ) from None
+        return StoredRun(
+            record=record,
+            case_uid=first["case_uid"],
+            outcome_id=first["outcome_id"],
+            outcome_category=first["outcome_category"],
+            created_by=first["created_by"],
+        )
+
+    def load(self, run_id: str) -> SessionRecord:
+        """The stored session record; :class:`NotFoundError` when the registry has none."""
+        return self.get(run_id).record
+
+    def append(
+        self,
+        stored: StoredRun,
+        record: SessionRecord,
+        *,
+        actor: str,
+        outcome_id: str | None,
+        outcome_category: str | None,
+    ) -> int:
+        """Append the events of ``record`` beyond those of ``stored``; returns how many.
+
+        ``record`` must be ``stored.record`` with events added (as the engine makes
+        it). If someone appended to the run after ``stored`` was read, nothing is
+        written and :class:`StaleStepError` says so. The outcome columns follow the
+        session's outcome (back to none after an undo).
+        """
+        who = check_actor(actor)
+        known = len(stored.record.events)
+        sid = stored.record.session_id
+        if record.session_id != sid or len(record.events) < known:
+            raise StoreError(f"run {sid}: the session given does not continue the stored one")
+        new = [{"run_id": sid, **event.row(), "actor": who} for event in record.events[known:]]
+        outcome = {"outcome_id": outcome_id, "outcome_category": outcome_category}
+        changed = outcome != {
+            "outcome_id": stored.outcome_id,
+            "outcome_category": stored.outcome_category,
         }
+        if not new and not changed:
+            return 0
+        try:
+            with self._write_raw() as conn:
+                if new:
+                    conn.execute(schema.run_events.insert(), new)
+                if changed:
+                    conn.execute(
+                        schema.runs.update().where(schema.runs.c.id == sid).values(**outcome)
+                    )
+        except IntegrityError:
+            raise StaleStepError(
+                f"run {sid} was changed by someone else meanwhile; nothing was recorded: "
+                "reload the run to see its current step"
+            ) from None
+        return len(new)
+
+    def attach(self, run_id: str, case_uid: str, *, actor: str) -> RunSummary:
+        """Attach a run to a registry case (once; a run belongs to one case)."""
+        who = check_actor(actor)
+        with self.registry.write() as conn:
+            case_id = conn.execute(
+                sa.select(schema.cases.c.id).where(schema.cases.c.uid == case_uid)
+            ).scalar_one_or_none()
+            if case_id is None:
+                raise NotFoundError("case", case_uid, "case_uid")
+            current = conn.execute(
+                sa.select(schema.runs.c.case_id).where(schema.runs.c.id == run_id)
+            ).first()
+            if current is None:
+                raise NotFoundError("run", run_id, "run_id")
+            if current.case_id not in (None, case_id):
+                raise StoreError(f"run {run_id} is already attached to another case")
+            if current.case_id is None:
+                conn.execute(
+                    schema.runs.update().where(schema.runs.c.id == run_id).values(case_id=case_id)
+                )
+                append_audit(
+                    conn,
+                    actor=who,
+                    action="attach",
+                    entity="run",
+                    entity_id=run_id,
+                    detail={"case_uid": case_uid},
+                )
+        return self.summary(run_id)
 
     def find(
         self,

@@ -95,6 +95,7 @@ run_events = sa.Table(
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("node", sa.String(128), nullable=True),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=True),
 )
 
 users = sa.Table(

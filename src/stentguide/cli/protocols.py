@@ -25,6 +25,7 @@ from stentguide.cli._common import (
 from stentguide.cli._runner import run_interactive_chain
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import (
+    Protocol,
     Session,
     get_protocol,
     load_protocol_file,
@@ -132,7 +133,9 @@ def _load_json_file(path: Path, what: str) -> Any:
         fail(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
 
 
-def _parse_case(case_file: Path | None, devices: list[str], facts: list[str]) -> dict[str, Any]:
+def _parse_case(
+    protocol: Protocol, case_file: Path | None, devices: list[str], facts: list[str]
+) -> dict[str, Any]:
     case: dict[str, Any] = {"facts": {}, "devices": {}}
     if case_file is not None:
         loaded = _load_json_file(case_file, "case file")
@@ -144,20 +147,13 @@ def _parse_case(case_file: Path | None, devices: list[str], facts: list[str]) ->
         if not sep or not role or not name:
             fail(f"--device takes ROLE=NAME (e.g. guide='6F guide 0.070in'), got {item!r}")
         case["devices"][role.strip()] = name.strip()
+    typed: dict[str, str] = {}
     for item in facts:
         name, sep, raw = item.partition("=")
         if not sep or not name:
             fail(f"--fact takes NAME=VALUE (e.g. left_main_involved=false), got {item!r}")
-        value: Any = raw
-        lowered = raw.strip().lower()
-        if lowered in ("true", "false"):
-            value = lowered == "true"
-        else:
-            try:
-                value = float(raw)
-            except ValueError:
-                value = raw
-        case["facts"][name.strip()] = value
+        typed[name.strip()] = raw
+    case["facts"].update(protocol.parse_facts(typed))
     return case
 
 
@@ -225,7 +221,7 @@ def run(
                     fail("a non-interactive run needs a PROTOCOL_ID")
                 protocol_id = _choose_protocol()
             protocol = get_protocol(protocol_id)
-            session = start(protocol, _parse_case(case_file, device or [], fact or []))
+            session = start(protocol, _parse_case(protocol, case_file, device or [], fact or []))
         if answers is not None:
             session = apply_answers(session, _load_json_file(answers, "answers file"))
         else:
@@ -259,14 +255,9 @@ class _RunKeeper:
             from stentguide.cases import Registry
 
             self._registry = Registry.open(self.db)
-        summary = session.summary()
-        self._registry.runs.save(
-            session.to_dict(),
-            actor=self.actor,
-            case_uid=self.case_uid,
-            outcome_id=summary["outcome"],
-            outcome_category=summary["outcome_category"],
-        )
+        from stentguide.runs import Runs
+
+        Runs(self._registry).save(session, actor=self.actor, case_uid=self.case_uid)
 
     def close(self) -> None:
         if self._registry is not None:

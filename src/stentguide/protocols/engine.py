@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from stentguide.devices import DeviceCheck, check_requirement, get_device
-from stentguide.errors import InputError, SessionError, StentguideError
+from stentguide.errors import (
+    InputError,
+    InvalidAnswerError,
+    SessionError,
+    StaleStepError,
+    StentguideError,
+)
 from stentguide.protocols.loader import get_protocol
 from stentguide.protocols.model import (
     ActionNode,
@@ -28,6 +34,27 @@ from stentguide.protocols.model import (
     FactValue,
     OutcomeNode,
     Protocol,
+)
+from stentguide.protocols.record import (
+    SESSION_FORMAT,
+    AcknowledgedData,
+    AcknowledgedEvent,
+    AnsweredData,
+    AnsweredEvent,
+    CaseContext,
+    DeclaredData,
+    DeclaredEvent,
+    EndedData,
+    EndedEvent,
+    EnteredData,
+    EnteredEvent,
+    Event,
+    EventType,
+    SessionRecord,
+    StartedData,
+    StartedEvent,
+    UndoneData,
+    UndoneEvent,
 )
 
 __all__ = [
@@ -37,40 +64,16 @@ __all__ = [
     "EventType",
     "PreconditionStatus",
     "Session",
+    "SessionRecord",
     "Step",
     "start",
 ]
 
-SESSION_FORMAT = "stentguide.session/1"
-EventType = Literal["started", "entered", "declared", "acknowledged", "answered", "undone", "ended"]
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class CaseContext(BaseModel):
-    """What the case declares: facts (``wire_in_place: true``) and devices by role."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    facts: dict[str, FactValue] = Field(default_factory=dict)
-    devices: dict[str, str] = Field(default_factory=dict)
-
-
-class Event(BaseModel):
-    """One appended entry of the session record."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    seq: int = Field(ge=0)
-    at: datetime
-    type: EventType
-    protocol_id: str
-    protocol_version: str
-    node: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class PreconditionStatus(BaseModel):
@@ -191,34 +194,40 @@ class Session:
         return state
 
     def _apply(self, state: _State, event: Event) -> None:
-        if event.type in ("answered", "undone", "acknowledged") and event.node != (
-            state.stack[-1].node if event.type == "undone" and state.stack else state.current
-        ):
+        match event:
+            case AnsweredEvent(data=data):
+                self._expect_at(event, state.current)
+                node = self.protocol.node(state.current)
+                option_sets, nxt = self._resolve(node, data.answer)
+                state.stack.append(_Answered(event.seq, node.id, data.answer, dict(state.facts)))
+                state.facts.update(option_sets)
+                state.current = nxt
+            case UndoneEvent():
+                if not state.stack:
+                    raise SessionError(f"event {event.seq} undoes an answer never given")
+                self._expect_at(event, state.stack[-1].node)
+                undone = state.stack.pop()
+                state.facts = undone.facts_before
+                state.current = undone.node
+            case AcknowledgedEvent(data=data):
+                self._expect_at(event, state.current)
+                state.acknowledged.setdefault(state.current, set()).update(data.key_messages)
+            case DeclaredEvent(data=data):
+                state.devices.update(data.devices)
+                state.facts.update(data.facts)
+            case StartedEvent() | EnteredEvent() | EndedEvent():
+                pass
+
+    @staticmethod
+    def _expect_at(event: Event, node: str) -> None:
+        if event.node != node:
             raise SessionError(f"event {event.seq} is at {event.node!r}, not the step reached")
-        if event.type == "answered":
-            node = self.protocol.node(state.current)
-            option_sets, nxt = self._resolve(node, event.data)
-            state.stack.append(
-                _Answered(event.seq, node.id, str(event.data["answer"]), dict(state.facts))
-            )
-            state.facts.update(option_sets)
-            state.current = nxt
-        elif event.type == "undone":
-            undone = state.stack.pop()
-            state.facts = undone.facts_before
-            state.current = undone.node
-        elif event.type == "acknowledged":
-            state.acknowledged.setdefault(str(event.node), set()).update(event.data["key_messages"])
-        elif event.type == "declared":
-            state.devices.update(event.data.get("devices", {}))
-            state.facts.update(event.data.get("facts", {}))
 
     def _resolve(
-        self, node: AssessNode | ActionNode | OutcomeNode, data: Mapping[str, Any]
+        self, node: AssessNode | ActionNode | OutcomeNode, answer: str
     ) -> tuple[dict[str, FactValue], str]:
         if isinstance(node, OutcomeNode):
             raise SessionError(f"node {node.id!r} is an outcome and takes no answer")
-        answer = data["answer"]
         if node.number is not None:
             for branch in node.number.branches:
                 if branch.id == answer:
@@ -300,16 +309,15 @@ class Session:
         return [(a.id, a.label) for a in node.answers]
 
     # ----------------------------------------------------------------- appending
-    def _event(self, type_: EventType, node: str | None, data: dict[str, Any], seq: int) -> Event:
-        return Event(
-            seq=seq,
-            at=self._clock(),
-            type=type_,
-            protocol_id=self.protocol.id,
-            protocol_version=self.protocol.version,
-            node=node,
-            data=data,
-        )
+    def _stamp(self, seq: int, node: str | None) -> dict[str, Any]:
+        """The fields every new event carries: its place, time, protocol and step."""
+        return {
+            "seq": seq,
+            "at": self._clock(),
+            "protocol_id": self.protocol.id,
+            "protocol_version": self.protocol.version,
+            "node": node,
+        }
 
     def _with(self, new: list[Event]) -> Session:
         state = _State(
@@ -328,34 +336,35 @@ class Session:
     def _entered_events(self, seq: int, *, announce_end: bool = True) -> list[Event]:
         """The ``entered`` event for the current step (and ``ended`` at an outcome)."""
         step = self.step()
-        data: dict[str, Any] = {}
-        if step.preconditions:
-            data["preconditions"] = [p.model_dump(mode="json") for p in step.preconditions]
-        if step.device_checks:
-            data["device_checks"] = [c.model_dump(mode="json") for c in step.device_checks]
-        events = [self._event("entered", step.node.id, data, seq)]
+        data = EnteredData(
+            preconditions=[p.model_dump(mode="json") for p in step.preconditions] or None,
+            device_checks=[c.model_dump(mode="json") for c in step.device_checks] or None,
+        )
+        events: list[Event] = [EnteredEvent(**self._stamp(seq, step.node.id), data=data)]
         if announce_end and isinstance(step.node, OutcomeNode):
-            events.append(
-                self._event("ended", step.node.id, {"category": step.node.category.value}, seq + 1)
-            )
+            ended = EndedData(category=step.node.category.value)
+            events.append(EndedEvent(**self._stamp(seq + 1, step.node.id), data=ended))
         return events
 
     def acknowledge(self, node_id: str, key_messages: Iterable[str] | Literal["all"]) -> Session:
         """Record that the key messages of the current step were read and acted on."""
         node = self._expect_current(node_id)
         if isinstance(node, OutcomeNode):
-            raise SessionError(f"node {node_id!r} is an outcome and has no key messages")
+            raise InvalidAnswerError(
+                f"node {node_id!r} is an outcome and has no key messages", "acknowledge"
+            )
         wanted = list(node.key_messages) if key_messages == "all" else list(key_messages)
         unknown = [k for k in wanted if k not in node.key_messages]
         if unknown:
-            raise SessionError(
+            raise InvalidAnswerError(
                 f"node {node_id!r} does not show key message(s) {', '.join(unknown)}; "
-                f"it shows {', '.join(node.key_messages) or 'none'}"
+                f"it shows {', '.join(node.key_messages) or 'none'}",
+                "acknowledge",
             )
         if not wanted:
             return self
-        event = self._event("acknowledged", node_id, {"key_messages": wanted}, len(self.events))
-        return self._with([event])
+        data = AcknowledgedData(key_messages=wanted)
+        return self._with([AcknowledgedEvent(**self._stamp(len(self.events), node_id), data=data)])
 
     def record(
         self,
@@ -372,51 +381,48 @@ class Session:
         session = self.acknowledge(node_id, acknowledge) if acknowledge is not None else self
         node = session._expect_current(node_id)
         if isinstance(node, OutcomeNode):
-            raise SessionError(
+            raise StaleStepError(
                 f"the pathway has ended at {node.id!r}; undo to change an earlier answer"
             )
         data = session._answer_data(node, answer)
         seq = len(session.events)
-        answered = session._with([session._event("answered", node.id, data, seq)])
+        answered = session._with([AnsweredEvent(**session._stamp(seq, node.id), data=data)])
         return answered._with(answered._entered_events(seq + 1))
 
-    def _answer_data(self, node: AssessNode | ActionNode, answer: str | float) -> dict[str, Any]:
+    def _answer_data(self, node: AssessNode | ActionNode, answer: str | float) -> AnsweredData:
         if node.number is not None:
             question = node.number
             try:
                 value = float(answer)
             except (TypeError, ValueError):
-                raise SessionError(
+                raise InvalidAnswerError(
                     f"node {node.id!r} expects a number in {question.unit}, got {answer!r}"
                 ) from None
             if not question.minimum <= value <= question.maximum:
-                raise SessionError(
+                raise InvalidAnswerError(
                     f"node {node.id!r}: {value:g} {question.unit} is outside the plausible range "
                     f"{question.minimum:g}-{question.maximum:g} {question.unit}"
                 )
             branch = next(b for b in question.branches if b.contains(value))
-            return {
-                "answer": branch.id,
-                "label": branch.label,
-                "value": value,
-                "unit": question.unit,
-            }
+            return AnsweredData(
+                answer=branch.id, label=branch.label, value=value, unit=question.unit
+            )
         for option in node.answers:
             if option.id == answer:
-                return {"answer": option.id, "label": option.label}
+                return AnsweredData(answer=option.id, label=option.label)
         valid = ", ".join(a.id for a in node.answers)
-        raise SessionError(f"node {node.id!r} has no answer {answer!r}; expected one of: {valid}")
+        raise InvalidAnswerError(
+            f"node {node.id!r} has no answer {answer!r}; expected one of: {valid}"
+        )
 
     def undo(self, reason: str | None = None) -> Session:
         """Step back over the last effective answer, by appending an ``undone`` event."""
         if not self._state.stack:
-            raise SessionError("nothing to undo: no answer has been recorded")
+            raise StaleStepError("nothing to undo: no answer has been recorded")
         last = self._state.stack[-1]
-        data: dict[str, Any] = {"undoes_seq": last.seq, "answer": last.answer}
-        if reason:
-            data["reason"] = reason
+        data = UndoneData(undoes_seq=last.seq, answer=last.answer, reason=reason or None)
         seq = len(self.events)
-        undone = self._with([self._event("undone", last.node, data, seq)])
+        undone = self._with([UndoneEvent(**self._stamp(seq, last.node), data=data)])
         return undone._with(undone._entered_events(seq + 1))
 
     def declare(
@@ -434,26 +440,36 @@ class Session:
         _validate_facts(self.protocol, facts)
         seq = len(self.events)
         declared = self._with(
-            [self._event("declared", self.current.id, {"devices": devices, "facts": facts}, seq)]
+            [
+                DeclaredEvent(
+                    **self._stamp(seq, self.current.id),
+                    data=DeclaredData(devices=devices, facts=facts),
+                )
+            ]
         )
         return declared._with(declared._entered_events(seq + 1, announce_end=False))
 
     def _expect_current(self, node_id: str) -> AssessNode | ActionNode | OutcomeNode:
         if node_id != self._state.current:
-            raise SessionError(f"the current step is {self._state.current!r}, not {node_id!r}")
+            raise StaleStepError(
+                f"the current step is {self._state.current!r}, not {node_id!r}"
+            )
         return self.current
 
     # ----------------------------------------------------------------- serialisation
+    def to_record(self) -> SessionRecord:
+        """The session in its one wire format (:mod:`stentguide.protocols.record`)."""
+        return SessionRecord(
+            session_id=self.session_id,
+            protocol_id=self.protocol.id,
+            protocol_version=self.protocol.version,
+            case=self.case,
+            events=list(self.events),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The session as JSON-compatible data (format ``stentguide.session/1``)."""
-        return {
-            "format": SESSION_FORMAT,
-            "session_id": self.session_id,
-            "protocol_id": self.protocol.id,
-            "protocol_version": self.protocol.version,
-            "case": self.case.model_dump(mode="json"),
-            "events": [e.model_dump(mode="json") for e in self.events],
-        }
+        return self.to_record().to_json()
 
     def summary(self) -> dict[str, Any]:
         """Derived facts of the run (path, answers, outcome) for reports and stores."""
@@ -498,22 +514,31 @@ class Session:
                 f"not {protocol.id} {protocol.version}"
             )
         try:
-            case = CaseContext.model_validate(data["case"])
-            events = tuple(Event.model_validate(e) for e in data["events"])
+            record = SessionRecord.model_validate(data)
         except ValidationError as exc:
-            raise SessionError(f"session record is malformed: {exc.errors()[0]['msg']}") from None
-        for index, event in enumerate(events):
-            if event.seq != index:
-                raise SessionError(f"session events are not consecutive at position {index}")
-            if (event.protocol_id, event.protocol_version) != (protocol.id, protocol.version):
-                raise SessionError(f"event {index} belongs to another protocol version")
-        session = cls(protocol, case, str(data["session_id"]), events, clock, _State("", {}, {}))
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise SessionError(f"session record is malformed at {where}: {first['msg']}") from None
+        return cls.from_record(record, protocol=protocol, clock=clock)
+
+    @classmethod
+    def from_record(
+        cls, record: SessionRecord, *, protocol: Protocol | None = None, clock: Clock = utc_now
+    ) -> Session:
+        """Resume a validated record by replaying its events on its protocol."""
+        protocol = protocol or get_protocol(record.protocol_id)
+        if (protocol.id, protocol.version) != (record.protocol_id, record.protocol_version):
+            raise SessionError(
+                f"session was recorded with {record.protocol_id} {record.protocol_version}, "
+                f"not {protocol.id} {protocol.version}"
+            )
+        events = tuple(record.events)
+        session = cls(protocol, record.case, record.session_id, events, clock, _State("", {}, {}))
         try:
             state = session._replay()
         except (KeyError, IndexError, SessionError) as exc:
             raise SessionError(f"session events do not replay on {protocol.id}: {exc}") from None
-        return cls(protocol, case, session.session_id, events, clock, state)
-
+        return cls(protocol, record.case, record.session_id, events, clock, state)
 
 def _validate_facts(protocol: Protocol, facts: Mapping[str, FactValue]) -> None:
     problems: dict[str, str] = {}
@@ -554,6 +579,6 @@ def start(
     _validate_facts(protocol, case.facts)
     session = Session(protocol, case, session_id or uuid.uuid4().hex, (), clock)
     started = session._with(
-        [session._event("started", None, {"case": case.model_dump(mode="json")}, 0)]
+        [StartedEvent(**session._stamp(0, None), data=StartedData(case=case))]
     )
     return started._with(started._entered_events(1))

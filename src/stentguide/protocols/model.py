@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stentguide.devices import DeviceRequirement
+from stentguide.errors import InputError
 
 __all__ = [
     "ActionNode",
@@ -89,6 +92,32 @@ class FactSpec(_Strict):
         if self.type == "number":
             return isinstance(value, int | float) and not isinstance(value, bool)
         return isinstance(value, str)
+
+    def parse(self, raw: str) -> FactValue:
+        """The value typed as text (a form field, ``--fact NAME=VALUE``), by the declared type.
+
+        ``bool`` takes yes/no/true/false; ``number`` a finite number; ``text`` any
+        non-empty text. Anything else raises :class:`ValueError` saying what is expected.
+        """
+        text = raw.strip()
+        if not text:
+            raise ValueError("empty: give a value or leave the fact out")
+        if self.type == "bool":
+            lowered = text.lower()
+            if lowered in ("true", "yes", "y"):
+                return True
+            if lowered in ("false", "no", "n"):
+                return False
+            raise ValueError(f"{text!r} is not yes or no (true/false)")
+        if self.type == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                raise ValueError(f"{text!r} is not a number") from None
+            if not math.isfinite(number):
+                raise ValueError(f"{text!r} is not a finite number")
+            return number
+        return text
 
 
 class Parameter(_Strict):
@@ -248,6 +277,30 @@ class Protocol(_Strict):
     @functools.cached_property
     def _index(self) -> dict[str, AssessNode | ActionNode | OutcomeNode]:
         return {n.id: n for n in self.nodes}
+
+    def parse_facts(self, raw: Mapping[str, str]) -> dict[str, FactValue]:
+        """Facts typed as text, each parsed by its declared type; blank values are left out.
+
+        Raises :class:`~stentguide.errors.InputError` naming each unknown or bad fact
+        (``facts.<name>``), so the CLI and the web parse a fact the same way.
+        """
+        facts: dict[str, FactValue] = {}
+        problems: dict[str, str] = {}
+        for name, text in raw.items():
+            spec = self.facts.get(name)
+            if spec is None:
+                known = ", ".join(self.facts) or "none"
+                problems[f"facts.{name}"] = f"not a fact of {self.id} (known: {known})"
+                continue
+            if not text.strip():
+                continue
+            try:
+                facts[name] = spec.parse(text)
+            except ValueError as exc:
+                problems[f"facts.{name}"] = str(exc)
+        if problems:
+            raise InputError("the case declares facts the pathway cannot use", problems)
+        return facts
 
     def node(self, node_id: str) -> AssessNode | ActionNode | OutcomeNode:
         """The node with this id (``KeyError`` if none; loading guarantees ids resolve)."""

@@ -8,6 +8,16 @@ from typing import Any
 from stentguide import DISCLAIMER
 from stentguide.protocols.engine import Session
 from stentguide.protocols.model import ActionNode, OutcomeNode, Protocol
+from stentguide.protocols.record import (
+    AcknowledgedEvent,
+    AnsweredEvent,
+    DeclaredEvent,
+    EndedEvent,
+    EnteredEvent,
+    Event,
+    StartedEvent,
+    UndoneEvent,
+)
 
 __all__ = ["protocol_as_dict", "render_mermaid", "render_record", "render_tree"]
 
@@ -109,30 +119,10 @@ def render_record(session: Session) -> str:
     for e in events:
         stamp = f"+{_clock((e.at - t0).total_seconds())}"
         title = protocol.node(e.node).title if e.node else ""
-        if e.type == "entered":
-            lines.append(f"{stamp:>9}  step      {title}")
-            lines.extend(
-                f"{'':>9}            precondition {pre['status']}: {pre['message']}"
-                for pre in e.data.get("preconditions", [])
-                if pre["status"] != "met"
-            )
-            for check in e.data.get("device_checks", []):
-                mark = {"ok": "ok", "fail": "FAIL", "unknown": "?"}[check["status"]]
-                lines.append(f"{'':>9}            device check [{mark}] {check['message']}")
-        elif e.type == "acknowledged":
-            keys = ", ".join(e.data["key_messages"])
-            lines.append(f"{stamp:>9}  ack       key messages: {keys}")
-        elif e.type == "answered":
-            value = f" ({e.data['value']:g} {e.data['unit']})" if "value" in e.data else ""
-            lines.append(f"{stamp:>9}  answer    {e.data['label']}{value}")
-        elif e.type == "undone":
-            reason = f": {e.data['reason']}" if e.data.get("reason") else ""
-            lines.append(f"{stamp:>9}  undo      answer {e.data['answer']!r} at {title}{reason}")
-        elif e.type == "declared":
-            parts = [f"{k}={v}" for k, v in {**e.data["devices"], **e.data["facts"]}.items()]
-            lines.append(f"{stamp:>9}  declared  {', '.join(parts)}")
-        elif e.type == "ended":
-            lines.append(f"{stamp:>9}  outcome   {title} [{e.data['category']}]")
+        lines.extend(
+            f"{stamp:>9}  {line}" if n == 0 else f"{'':>9}  {line}"
+            for n, line in enumerate(_event_lines(e, title))
+        )
     lines.append("")
     outcome = session.outcome
     total = _clock((events[-1].at - t0).total_seconds())
@@ -145,3 +135,34 @@ def render_record(session: Session) -> str:
     lines.append("")
     lines.append(DISCLAIMER)
     return "\n".join(lines)
+
+
+def _event_lines(event: Event, title: str) -> list[str]:
+    """The record's lines for one event (none for the start)."""
+    match event:
+        case EnteredEvent(data=data):
+            lines = [f"step      {title}"]
+            lines.extend(
+                f"          precondition {pre['status']}: {pre['message']}"
+                for pre in data.preconditions or []
+                if pre["status"] != "met"
+            )
+            for check in data.device_checks or []:
+                mark = {"ok": "ok", "fail": "FAIL", "unknown": "?"}[check["status"]]
+                lines.append(f"          device check [{mark}] {check['message']}")
+            return lines
+        case AcknowledgedEvent(data=data):
+            return [f"ack       key messages: {', '.join(data.key_messages)}"]
+        case AnsweredEvent(data=data):
+            value = f" ({data.value:g} {data.unit})" if data.value is not None else ""
+            return [f"answer    {data.label}{value}"]
+        case UndoneEvent(data=data):
+            reason = f": {data.reason}" if data.reason else ""
+            return [f"undo      answer {data.answer!r} at {title}{reason}"]
+        case DeclaredEvent(data=data):
+            parts = [f"{k}={v}" for k, v in {**data.devices, **data.facts}.items()]
+            return [f"declared  {', '.join(parts)}"]
+        case EndedEvent(data=data):
+            return [f"outcome   {title} [{data.category}]"]
+        case StartedEvent():
+            return []

@@ -16,6 +16,7 @@ from typing import Any
 
 from stentguide.errors import InputError, SessionError
 from stentguide.protocols import Session, get_protocol, start
+from stentguide.protocols.record import AnsweredEvent
 from stentguide.training.loader import get_case
 from stentguide.training.model import Choice, End, Moment, TrainingCase
 from stentguide.training.pathway_graph import case_as_protocol
@@ -74,10 +75,10 @@ class Play:
         """The decisions made so far, in order, with their timestamps."""
         made: list[ChoiceMade] = []
         for event in self.session.events:
-            if event.type != "answered" or event.node is None:
+            if not isinstance(event, AnsweredEvent) or event.node is None:
                 continue
             moment = self.case.moment(event.node)
-            choice = moment.choice(str(event.data["answer"])) if moment else None
+            choice = moment.choice(event.data.answer) if moment else None
             if moment is None or choice is None:
                 raise SessionError(f"event {event.seq} names no choice of case {self.case.id!r}")
             made.append(ChoiceMade(moment, choice, event.at))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import Request
 
 from stentguide.cases import Registry
-from stentguide.web.run_store import RunStore
+from stentguide.runs import Runs
 from stentguide.web.settings import Settings
 
-__all__ = ["ACTOR_STATE", "actor", "registry", "run_store", "settings"]
+__all__ = ["ACTOR_STATE", "actor", "registry", "runs", "settings"]
 
 ACTOR_STATE = "actor"
 """A middleware that authenticates a user sets ``request.state.actor`` to the username."""
@@ -30,9 +30,9 @@ def registry(request: Request) -> Registry:
     return value
 
 
-def run_store(request: Request) -> RunStore:
-    """Sessions in progress, persisted in the registry."""
-    return RunStore(registry(request))
+def runs(request: Request) -> Runs:
+    """Protocol runs, kept in the app's registry."""
+    return Runs(registry(request))
 
 
 def actor(request: Request) -> str:

@@ -25,6 +25,7 @@ from stentguide.errors import (
     StoreError,
     UnknownNameError,
 )
+from stentguide.errors import NotFoundError as CoreNotFoundError
 from stentguide.web.templating import render
 
 __all__ = ["NotFoundError", "field_errors", "install_error_handlers", "is_api"]
@@ -59,12 +60,12 @@ def field_errors(exc: InputError, where: str = "body") -> list[dict[str, Any]]:
 
 
 def _status(exc: StentguideError) -> int:
-    if isinstance(exc, NotFoundError):
+    if isinstance(exc, NotFoundError | CoreNotFoundError):
         return 404
-    if isinstance(exc, SessionError):
-        return 409
     if isinstance(exc, InputError | DeviceError):
         return 422
+    if isinstance(exc, SessionError):
+        return 409
     if isinstance(exc, StoreError):
         return 503
     return 500

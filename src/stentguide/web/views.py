@@ -19,6 +19,16 @@ from stentguide.protocols import (
     Protocol,
     Session,
 )
+from stentguide.protocols.record import (
+    AcknowledgedEvent,
+    AnsweredEvent,
+    DeclaredEvent,
+    EndedEvent,
+    EnteredEvent,
+    Event,
+    StartedEvent,
+    UndoneEvent,
+)
 from stentguide.references import load_references
 
 __all__ = [
@@ -176,27 +186,27 @@ def step_view(session: Session) -> StepView:
     return StepView(**base)
 
 
-def _event_text(protocol: Protocol, event_type: str, node: str | None, data: dict[str, Any]) -> str:
-    title = protocol.node(node).title if node else ""
-    if event_type == "started":
-        return f"Started {protocol.title}"
-    if event_type == "entered":
-        return f"Step: {title}"
-    if event_type == "acknowledged":
-        texts = [protocol.key_messages[k].text for k in data.get("key_messages", [])]
-        return "Acknowledged: " + " / ".join(texts)
-    if event_type == "answered":
-        value = f" ({data['value']:g} {data['unit']})" if "value" in data else ""
-        return f"{title}: {data.get('label', data.get('answer'))}{value}"
-    if event_type == "undone":
-        reason = f" ({data['reason']})" if data.get("reason") else ""
-        return f"Undone: answer {data.get('answer')!r} at {title}{reason}"
-    if event_type == "declared":
-        parts = [f"{k} = {v}" for k, v in {**data["devices"], **data["facts"]}.items()]
-        return "Declared " + ", ".join(parts)
-    if event_type == "ended":
-        return f"Outcome: {title} [{data.get('category')}]"
-    return event_type
+def _event_text(protocol: Protocol, event: Event) -> str:
+    title = protocol.node(event.node).title if event.node else ""
+    match event:
+        case StartedEvent():
+            return f"Started {protocol.title}"
+        case EnteredEvent():
+            return f"Step: {title}"
+        case AcknowledgedEvent(data=data):
+            texts = [protocol.key_messages[k].text for k in data.key_messages]
+            return "Acknowledged: " + " / ".join(texts)
+        case AnsweredEvent(data=data):
+            value = f" ({data.value:g} {data.unit})" if data.value is not None else ""
+            return f"{title}: {data.label}{value}"
+        case UndoneEvent(data=data):
+            reason = f" ({data.reason})" if data.reason else ""
+            return f"Undone: answer {data.answer!r} at {title}{reason}"
+        case DeclaredEvent(data=data):
+            parts = [f"{k} = {v}" for k, v in {**data.devices, **data.facts}.items()]
+            return "Declared " + ", ".join(parts)
+        case EndedEvent(data=data):
+            return f"Outcome: {title} [{data.category}]"
 
 
 def timeline(session: Session) -> list[TimelineEntry]:
@@ -211,7 +221,7 @@ def timeline(session: Session) -> list[TimelineEntry]:
             elapsed_seconds=(e.at - t0).total_seconds(),
             type=e.type,
             node=e.node,
-            text=_event_text(session.protocol, e.type, e.node, e.data),
+            text=_event_text(session.protocol, e),
         )
         for e in session.events
     ]

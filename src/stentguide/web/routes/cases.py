@@ -727,7 +727,7 @@ async def attach_run(request: Request, uid: str, login: OperatorForm, db: Db) ->
     if not run_id:
         return _case_page(request, login, db, case, problems={"run_id": "missing"}, status_code=422)
     try:
-        db.runs.save(db.runs.load(run_id), actor=login.username, case_uid=uid)
+        db.runs.attach(run_id, uid, actor=login.username)
     except InputError as exc:
         problems = {"run_id": "; ".join(exc.problems.values()) or str(exc)}
         return _case_page(

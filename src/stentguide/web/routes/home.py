@@ -10,9 +10,9 @@ from starlette.responses import HTMLResponse
 
 from stentguide import DISCLAIMER, __version__
 from stentguide.protocols import load_protocols
-from stentguide.web.deps import run_store
+from stentguide.runs import Runs
+from stentguide.web.deps import runs
 from stentguide.web.navigation import NavLink
-from stentguide.web.run_store import RunStore
 from stentguide.web.templating import render
 
 router = APIRouter()
@@ -34,7 +34,7 @@ def health() -> Health:
 
 
 @router.get("/", include_in_schema=False)
-def home(request: Request, store: Annotated[RunStore, Depends(run_store)]) -> HTMLResponse:
+def home(request: Request, store: Annotated[Runs, Depends(runs)]) -> HTMLResponse:
     """Pick the situation; recent runs can be continued."""
     return render(
         request,

@@ -1,9 +1,9 @@
 """Running a pathway: start, answer, acknowledge, undo, declare, the record; pages and API.
 
-Every change is one call of the engine (:class:`~stentguide.protocols.Session`)
-followed by an append to the registry (:class:`~stentguide.web.run_store.RunStore`);
-pages follow POST-redirect-GET, so a reload in the middle of a run shows the
-same step and never repeats an answer.
+Every change is one call of the core (:class:`~stentguide.runs.Runs`), which
+applies the engine and appends to the registry's run log; the routes only map
+HTTP to it. Pages follow POST-redirect-GET, so a reload in the middle of a run
+shows the same step and never repeats an answer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData
@@ -20,52 +20,26 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from stentguide.devices import list_devices
 from stentguide.errors import InputError, SessionError, UnknownNameError
 from stentguide.protocols import (
-    OutcomeNode,
     Protocol,
     Session,
     get_protocol,
     load_protocols,
     render_record,
-    start,
 )
 from stentguide.protocols.model import FactValue
-from stentguide.web.deps import actor, run_store
+from stentguide.runs import Runs
+from stentguide.web.deps import actor, runs
 from stentguide.web.flowchart import protocol_svg
 from stentguide.web.navigation import NavLink
 from stentguide.web.routes.protocols import protocol_or_404
-from stentguide.web.run_store import RunStore
 from stentguide.web.templating import render
 from stentguide.web.views import SessionView, protocol_roles, session_view, sources_view
 
 router = APIRouter()
 NAV = (NavLink(10, "Run a pathway", "/runs/new"),)
 
-Store = Annotated[RunStore, Depends(run_store)]
+Store = Annotated[Runs, Depends(runs)]
 Actor = Annotated[str, Depends(actor)]
-
-
-# ---------------------------------------------------------------------- the core calls
-
-
-def answer_session(
-    session: Session,
-    node: str,
-    answer: str | float,
-    acknowledge: list[str] | Literal["all"] | None = None,
-) -> Session:
-    """Record ``answer`` at ``node``; a stale node is a conflict, a bad answer a field error."""
-    current = session.current
-    if node != current.id or isinstance(current, OutcomeNode):
-        return session.record(node, answer)
-    if acknowledge:
-        try:
-            session = session.acknowledge(node, acknowledge)
-        except SessionError as exc:
-            raise InputError("cannot acknowledge", {"acknowledge": str(exc)}) from None
-    try:
-        return session.record(node, answer)
-    except SessionError as exc:
-        raise InputError("the answer does not apply to this step", {"answer": str(exc)}) from None
 
 
 # ---------------------------------------------------------------------- JSON API
@@ -128,9 +102,7 @@ class DeclareIn(CaseIn):
 def api_start(body: StartIn, store: Store, who: Actor) -> SessionView:
     """Start a pathway for a case; the session is stored at once."""
     protocol = _protocol_field(body.protocol_id)
-    session = start(protocol, body.case.model_dump())
-    store.save(session, actor=who)
-    return session_view(session)
+    return session_view(store.start(protocol, body.case.model_dump(), actor=who))
 
 
 def _protocol_field(protocol_id: str) -> Protocol:
@@ -149,33 +121,30 @@ def api_session(run_id: str, store: Store) -> SessionView:
 @router.post("/api/sessions/{run_id}/answers", tags=["sessions"])
 def api_answer(run_id: str, body: AnswerIn, store: Store, who: Actor) -> SessionView:
     """Answer the current step and move on."""
-    session = answer_session(store.load(run_id), body.node, body.answer, body.acknowledge)
-    store.save(session, actor=who)
+    session = store.answer(
+        run_id, body.node, body.answer, acknowledge=body.acknowledge, actor=who
+    )
     return session_view(session)
 
 
 @router.post("/api/sessions/{run_id}/acknowledge", tags=["sessions"])
 def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Actor) -> SessionView:
     """Record key messages of the current step as read and acted on."""
-    session = store.load(run_id).acknowledge(body.node, body.key_messages)
-    store.save(session, actor=who)
-    return session_view(session)
+    return session_view(store.acknowledge(run_id, body.node, body.key_messages, actor=who))
 
 
 @router.post("/api/sessions/{run_id}/undo", tags=["sessions"])
 def api_undo(run_id: str, body: UndoIn, store: Store, who: Actor) -> SessionView:
     """Undo the last answer (an ``undone`` event is appended; nothing is erased)."""
-    session = store.load(run_id).undo(body.reason)
-    store.save(session, actor=who)
-    return session_view(session)
+    return session_view(store.undo(run_id, reason=body.reason, actor=who))
 
 
 @router.post("/api/sessions/{run_id}/declare", tags=["sessions"])
 def api_declare(run_id: str, body: DeclareIn, store: Store, who: Actor) -> SessionView:
     """Declare devices or facts mid-run; the step's checks are re-run."""
-    session = store.load(run_id).declare(devices=body.devices, facts=body.facts)
-    store.save(session, actor=who)
-    return session_view(session)
+    return session_view(
+        store.declare(run_id, devices=body.devices, facts=body.facts, actor=who)
+    )
 
 
 @router.get("/api/sessions/{run_id}/record", tags=["sessions"])
@@ -210,23 +179,12 @@ def _case_from_form(form: FormData, protocol: Protocol) -> dict[str, Any]:
         for key, value in form.multi_items()
         if key.startswith("device.") and str(value).strip()
     }
-    facts: dict[str, FactValue] = {}
-    for name, spec in protocol.facts.items():
-        raw = str(form.get(f"fact.{name}", "")).strip()
-        if not raw:
-            continue
-        if spec.type == "bool":
-            if raw not in ("true", "false"):
-                raise InputError("bad fact", {f"facts.{name}": "choose yes, no or not known"})
-            facts[name] = raw == "true"
-        elif spec.type == "number":
-            try:
-                facts[name] = float(raw)
-            except ValueError:
-                raise InputError("bad fact", {f"facts.{name}": "must be a number"}) from None
-        else:
-            facts[name] = raw
-    return {"devices": devices, "facts": facts}
+    typed = {
+        key.removeprefix("fact."): str(value)
+        for key, value in form.multi_items()
+        if key.startswith("fact.")
+    }
+    return {"devices": devices, "facts": protocol.parse_facts(typed)}
 
 
 def _new_page(
@@ -272,10 +230,9 @@ async def start_run(request: Request, store: Store, who: Actor) -> Response:
     protocol = protocol_or_404(protocol_id)
     values = {k: str(v) for k, v in form.multi_items()}
     try:
-        session = start(protocol, _case_from_form(form, protocol))
+        session = store.start(protocol, _case_from_form(form, protocol), actor=who)
     except InputError as exc:
         return _new_page(request, protocol, values=values, problems=exc.problems, status=422)
-    store.save(session, actor=who)
     return RedirectResponse(f"/runs/{session.session_id}", status_code=303)
 
 
@@ -322,92 +279,101 @@ def _redirect(run_id: str) -> RedirectResponse:
     return RedirectResponse(f"/runs/{run_id}#step", status_code=303)
 
 
-@router.post("/runs/{run_id}/answer", include_in_schema=False)
-async def answer_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
-    """Record the button pressed (or the number typed), with the ticked key messages."""
+class AnswerForm(BaseModel):
+    """The step page's answer form: the button pressed (or number typed), the ticked messages."""
+
+    node: str = Field(default="", max_length=64)
+    answer: str = Field(default="", max_length=64)
+    ack: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=32)
+
+
+class UndoForm(BaseModel):
+    """The undo button, with an optional reason."""
+
+    reason: str = Field(default="", max_length=500)
+
+
+def _step_error(
+    request: Request, store: Runs, run_id: str, exc: InputError | SessionError
+) -> HTMLResponse:
+    """The step page again, saying why nothing was recorded (422 bad input, 409 stale)."""
     session = store.load(run_id)
-    form = await request.form()
-    node = str(form.get("node", ""))
-    raw = str(form.get("answer", "")).strip()
-    acks = [str(v) for v in form.getlist("ack")]
-    if not raw:
-        return _run_page(
-            request,
-            session,
-            error="Choose an answer.",
-            problems={"answer": "required"},
-            status=422,
-        )
-    try:
-        session = answer_session(session, node, raw, acks or None)
-    except InputError as exc:
+    if isinstance(exc, InputError):
         return _run_page(request, session, error=str(exc), problems=exc.problems, status=422)
-    except SessionError as exc:
-        return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
-    store.save(session, actor=who)
+    return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
+
+
+@router.post("/runs/{run_id}/answer", include_in_schema=False)
+def answer_page(
+    request: Request,
+    run_id: str,
+    form: Annotated[AnswerForm, Form()],
+    store: Store,
+    who: Actor,
+) -> Response:
+    """Record the button pressed (or the number typed), with the ticked key messages."""
+    if not form.answer.strip():
+        exc = InputError("Choose an answer.", {"answer": "required"})
+        return _step_error(request, store, run_id, exc)
+    try:
+        store.answer(
+            run_id, form.node, form.answer.strip(), acknowledge=form.ack or None, actor=who
+        )
+    except (InputError, SessionError) as exc:
+        return _step_error(request, store, run_id, exc)
     return _redirect(run_id)
 
 
 @router.post("/runs/{run_id}/acknowledge", include_in_schema=False)
-async def acknowledge_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+def acknowledge_page(
+    request: Request,
+    run_id: str,
+    form: Annotated[AnswerForm, Form()],
+    store: Store,
+    who: Actor,
+) -> Response:
     """Acknowledge the ticked key messages without answering."""
-    session = store.load(run_id)
-    form = await request.form()
-    acks = [str(v) for v in form.getlist("ack")]
-    if not acks:
-        return _run_page(
-            request,
-            session,
-            error="Tick the key messages you have read and acted on.",
-            problems={"ack": "required"},
-            status=422,
-        )
+    if not form.ack:
+        exc = InputError("Tick the key messages you have read and acted on.", {"ack": "required"})
+        return _step_error(request, store, run_id, exc)
     try:
-        session = session.acknowledge(str(form.get("node", "")), acks)
-    except SessionError as exc:
-        return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
-    store.save(session, actor=who)
+        store.acknowledge(run_id, form.node, form.ack, actor=who)
+    except (InputError, SessionError) as exc:
+        return _step_error(request, store, run_id, exc)
     return _redirect(run_id)
 
 
 @router.post("/runs/{run_id}/undo", include_in_schema=False)
-async def undo_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+def undo_page(
+    request: Request, run_id: str, form: Annotated[UndoForm, Form()], store: Store, who: Actor
+) -> Response:
     """Undo the last answer."""
-    session = store.load(run_id)
-    form = await request.form()
-    reason = str(form.get("reason", "")).strip()[:500] or "undone on the web page"
+    reason = form.reason.strip() or "undone on the web page"
     try:
-        session = session.undo(reason)
+        store.undo(run_id, reason=reason, actor=who)
     except SessionError as exc:
+        session = store.load(run_id)
         return _run_page(request, session, error=f"Nothing undone: {exc}.", status=409)
-    store.save(session, actor=who)
     return _redirect(run_id)
 
 
 @router.post("/runs/{run_id}/declare", include_in_schema=False)
 async def declare_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
     """Declare or change devices mid-run."""
-    session = store.load(run_id)
     form = await request.form()
-    case = _case_from_form(form, session.protocol)
     try:
-        session = session.declare(devices=case["devices"], facts=case["facts"])
+        protocol = store.load(run_id).protocol
+        case = _case_from_form(form, protocol)
+        store.declare(run_id, devices=case["devices"], facts=case["facts"], actor=who)
     except InputError as exc:
-        return _run_page(request, session, error=str(exc), problems=exc.problems, status=422)
-    store.save(session, actor=who)
+        return _step_error(request, store, run_id, exc)
     return _redirect(run_id)
 
 
 @router.post("/runs/{run_id}/continue", include_in_schema=False)
 def continue_page(run_id: str, store: Store, who: Actor) -> Response:
     """Start the pathway a changed-pathway outcome points to, with the same case."""
-    session = store.load(run_id)
-    outcome = session.outcome
-    if outcome is None or outcome.continue_with is None:
-        raise SessionError("this run has not ended with a change of pathway")
-    protocol = protocol_or_404(outcome.continue_with)
-    following = start(protocol, session.handover(protocol))
-    store.save(following, actor=who)
+    following = store.continue_run(run_id, actor=who)
     return RedirectResponse(f"/runs/{following.session_id}", status_code=303)
 
 
