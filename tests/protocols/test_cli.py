@@ -31,6 +31,8 @@ def test_protocols_list_json(cli: CliRun) -> None:
         "stent-loss-wire-in-place",
         "stent-loss-no-wire",
         "stent-undeliverable",
+        "coronary-perforation",
+        "equipment-entrapment",
     }
 
 
@@ -131,8 +133,9 @@ def test_run_output_file_is_not_half_written(cli: CliRun, tmp_path: Path) -> Non
 
 
 def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
-    # menu: 1 = first pathway (partial-stent-loss, alphabetical file order)
-    keys = "\n".join(["1", "4", "y", "u", "1", "y", "1", "y", "1"]) + "\n"
+    # menu: 3 = partial-stent-loss (alphabetical file order, after the perforation and
+    # entrapment pathways)
+    keys = "\n".join(["3", "4", "y", "u", "1", "y", "1", "y", "1"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -186,7 +189,7 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
-    keys = "\n".join(["1", "4", "y", "3", "y", "1", "y", "2"]) + "\n"
+    keys = "\n".join(["3", "4", "y", "3", "y", "1", "y", "2"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     assert "Continue with 'Stent lost without the guidewire" in result.stdout
