@@ -187,9 +187,10 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
-    keys = "\n".join(
-        ["1", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"]
-    ) + "\n"
+    keys = (
+        "\n".join(["1", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"])
+        + "\n"
+    )
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     assert "Continue with 'Stent lost without the guidewire" in result.stdout

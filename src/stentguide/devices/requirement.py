@@ -130,7 +130,9 @@ def _check_device(req: DeviceRequirement, dev: Device, out: _Findings) -> None:
         if compliance is None:
             out.unknowns.append(f"compliance not known: the step needs a {wanted} balloon")
         elif compliance != req.compliance:
-            out.problems.append(f"a {_COMPLIANCE_WORDS[compliance]} balloon, the step needs {wanted}")
+            out.problems.append(
+                f"a {_COMPLIANCE_WORDS[compliance]} balloon, the step needs {wanted}"
+            )
     if req.max_diameter_mm is not None and diameter > req.max_diameter_mm + 1e-9:
         out.problems.append(f"{diameter:g} mm is above the {req.max_diameter_mm:g} mm limit")
     if req.min_diameter_mm is not None and diameter < req.min_diameter_mm - 1e-9:

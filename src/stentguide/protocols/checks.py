@@ -93,47 +93,57 @@ def _fact_problems(protocol: Protocol) -> Iterator[str]:
                 yield from check(f"node {node.id!r} answer {answer.id!r} only_if", fact, value)
 
 
-def review_problems(protocol: Protocol) -> list[str]:
-    """Rules a reviewing clinician relies on, each naming the node or message.
-
-    Every ``every_step`` key message is bound to every step where it applies; every
-    device requirement binds to a declared device role; with stop criteria, every
-    action step offers ``stop-now``; the last review is of this version.
-    """
-    problems: list[str] = []
+def _every_step_problems(protocol: Protocol) -> Iterator[str]:
     asking = [n for n in protocol.nodes if not isinstance(n, OutcomeNode)]
     ids = {n.id for n in protocol.nodes}
     for key, message in protocol.key_messages.items():
-        for node_id in message.except_at:
-            if node_id not in ids:
-                problems.append(f"key message {key!r}: except_at names unknown node {node_id!r}")
+        yield from (
+            f"key message {key!r}: except_at names unknown node {node_id!r}"
+            for node_id in message.except_at
+            if node_id not in ids
+        )
         if not message.every_step:
             continue
         for node in asking:
             bound = key in node.key_messages
             if node.id in message.except_at and bound:
-                problems.append(
-                    f"node {node.id!r}: binds {key!r} although the message lists it as an exception"
-                )
+                yield f"node {node.id!r}: binds {key!r}, which lists the node as an exception"
             elif node.id not in message.except_at and not bound:
-                problems.append(f"node {node.id!r}: every-step key message {key!r} is not bound")
-    for node in asking:
+                yield f"node {node.id!r}: every-step key message {key!r} is not bound"
+
+
+def _action_problems(protocol: Protocol) -> Iterator[str]:
+    for node in protocol.nodes:
         if not isinstance(node, ActionNode):
             continue
-        for req in node.device_requirements:
-            if req.role not in protocol.device_roles:
-                problems.append(
-                    f"node {node.id!r}: device requirement role {req.role!r} is not declared "
-                    "under `device_roles`"
-                )
+        yield from (
+            f"node {node.id!r}: device requirement role {req.role!r} is not declared "
+            "under `device_roles`"
+            for req in node.device_requirements
+            if req.role not in protocol.device_roles
+        )
         if (
             protocol.stop_criteria
             and node.id not in protocol.stop_exempt
             and STOP_NOW not in {a.id for a in node.answers}
         ):
-            problems.append(f"node {node.id!r}: does not offer {STOP_NOW!r} (stop criteria)")
+            yield f"node {node.id!r}: does not offer {STOP_NOW!r} (stop criteria)"
+
+
+def review_problems(protocol: Protocol) -> list[str]:
+    """Rules a reviewing clinician relies on, each naming the node or message.
+
+    Every ``every_step`` key message is bound to every step where it applies; every
+    device requirement binds to a declared device role; with stop criteria, every
+    action step offers ``stop-now`` (unless exempt, with the reason); the last review
+    is of this version.
+    """
+    problems = [*_every_step_problems(protocol), *_action_problems(protocol)]
+    ids = {n.id for n in protocol.nodes}
     problems += [
-        f"stop_exempt: unknown node {node_id!r}" for node_id in protocol.stop_exempt if node_id not in ids
+        f"stop_exempt: unknown node {node_id!r}"
+        for node_id in protocol.stop_exempt
+        if node_id not in ids
     ]
     if not protocol.reviews:
         problems.append("reviews: no clinical review is recorded")
