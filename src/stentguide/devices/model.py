@@ -179,6 +179,9 @@ class StentSystem(_DeviceBase):
     strut_thickness: Figure | None = None
     max_post_dilatation: Figure | None = None
     min_guide_french: Figure | None = None
+    covered: bool = Field(
+        default=False, description="A covered stent (stent graft) that seals a perforation."
+    )
 
 
 class Snare(_DeviceBase):

@@ -57,6 +57,9 @@ class DeviceRequirement(BaseModel):
     kind: RequirementKind
     label: str = Field(min_length=1)
     compliance: Literal["semi_compliant", "non_compliant"] | None = None
+    covered: bool | None = Field(
+        default=None, description="The step needs a covered stent (stent graft)."
+    )
     max_diameter_mm: float | None = Field(default=None, gt=0)
     min_diameter_mm: float | None = Field(default=None, gt=0)
     markers: int | None = Field(default=None, ge=0)
@@ -124,6 +127,11 @@ def _check_device(req: DeviceRequirement, dev: Device, out: _Findings) -> None:
         return
     diameter = _diameter(dev)
     out.figures["diameter_mm"] = round(diameter, 3)
+    if req.covered:
+        if isinstance(dev, StentSystem) and dev.covered:
+            out.figures["covered"] = "yes"
+        else:
+            out.problems.append("not a covered stent: the step needs a covered stent (stent graft)")
     if req.compliance is not None:
         compliance = dev.compliance if isinstance(dev, Balloon) else None
         wanted = _COMPLIANCE_WORDS[req.compliance]
