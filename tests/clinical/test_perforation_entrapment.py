@@ -19,6 +19,7 @@ import yaml
 from stentguide.protocols import OutcomeNode, Session, get_protocol, start
 from stentguide.protocols.model import ActionNode, Protocol
 from stentguide.references import reference
+from stentguide.training.loader import get_case
 from tests.clinical.test_scenarios import SCENARIOS as REVIEW_SCENARIOS
 from tests.clinical.test_scenarios import test_pathway_scenario as check_pathway_scenario
 from tests.clinical.test_scenarios import test_training_scenario as check_training_scenario
@@ -46,6 +47,8 @@ def test_the_table_has_twelve_sourced_scenarios_per_pathway() -> None:
             reference(key)
     for pathway in NEW:
         assert sum(s.get("pathway") == pathway for s in SCENARIOS) >= 12, pathway
+        taught = [s for s in SCENARIOS if "case" in s and get_case(s["case"]).pathway == pathway]
+        assert len({s["case"] for s in taught}) >= 2, pathway
     for pathway in NEW:
         outcomes = {n.id for n in get_protocol(pathway).outcomes}
         reached = {
