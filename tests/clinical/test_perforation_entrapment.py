@@ -171,3 +171,48 @@ def test_the_perforation_pathway_never_reverses_before_the_balloon() -> None:
         if isinstance(node, ActionNode) and node.id != "reversal":
             said = " ".join([node.instruction, *node.avoid]).lower()
             assert not re.search(r"\bgive protamine\b(?! while)", said), node.id
+
+
+def _walk_scenario(scenario_id: str) -> Session:
+    s = next(s for s in SCENARIOS if s["id"] == scenario_id)
+    session = start(s["pathway"], {"devices": s.get("devices", {}), "facts": s.get("facts", {})})
+    for node, answer in s["answers"]:
+        session = session.record(node, answer, acknowledge="all")
+    return session
+
+
+def test_the_delivery_perforation_carries_the_occlusion_into_the_perforation_pathway() -> None:
+    session = _walk_scenario("deliver-perforation-hands-over")
+    context = session.handover(get_protocol("coronary-perforation"))
+    assert context.facts == {"cto": True}
+    perforation = start("coronary-perforation", context)
+    for node, answer in [
+        ("grade", "grade-iii"),
+        ("inflate-balloon", "stable"),
+        ("echo", "no-effusion"),
+        ("anticoagulation", "heparin"),
+        ("location", "epicardial"),
+        ("embolise-collateral", "sealed"),
+    ]:
+        perforation = perforation.record(node, answer, acknowledge="all")
+    statuses = {p.fact: p.status for p in perforation.step().preconditions}
+    assert statuses == {"anticoagulant": "met", "cto": "unmet"}
+
+
+def test_a_stuck_burr_is_the_only_device_offered_after_the_hand_over() -> None:
+    session = _walk_scenario("deliver-stuck-burr-hands-over").record(
+        "plaque-modification", "burr-stuck", acknowledge="all"
+    )
+    outcome = session.outcome
+    assert outcome is not None and outcome.continue_with == "equipment-entrapment"
+    context = session.handover(get_protocol("equipment-entrapment"))
+    assert context.facts == {"device": "burr"}
+    entrapment = start("equipment-entrapment", context).record("patient", "stable")
+    assert [answer for answer, _label in entrapment.options()] == ["burr"]
+
+
+def test_a_stuck_retrieval_balloon_is_carried_into_the_entrapment_pathway() -> None:
+    session = _walk_scenario("wire-retrieval-balloon-stuck-hands-over")
+    context = session.handover(get_protocol("equipment-entrapment"))
+    entrapment = start("equipment-entrapment", context).record("patient", "stable")
+    assert [answer for answer, _label in entrapment.options()] == ["balloon"]
