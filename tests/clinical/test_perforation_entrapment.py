@@ -22,6 +22,7 @@ from stentguide.references import reference
 from stentguide.training.loader import get_case
 from tests.clinical.test_scenarios import SCENARIOS as REVIEW_SCENARIOS
 from tests.clinical.test_scenarios import test_pathway_scenario as check_pathway_scenario
+from tests.clinical.test_scenarios import test_leaflet_scenario as check_leaflet_scenario
 from tests.clinical.test_scenarios import test_training_scenario as check_training_scenario
 from tests.conftest import CliRun
 
@@ -67,6 +68,11 @@ def test_pathway_scenario(s: dict[str, Any]) -> None:
 @pytest.mark.parametrize("s", _by_kind("case"))
 def test_training_scenario(s: dict[str, Any]) -> None:
     check_training_scenario(s)
+
+
+@pytest.mark.parametrize("s", _by_kind("leaflet"))
+def test_leaflet_scenario(s: dict[str, Any]) -> None:
+    check_leaflet_scenario(s)
 
 
 def _paths_to_outcomes(protocol: Protocol) -> dict[str, list[tuple[str, str]]]:
