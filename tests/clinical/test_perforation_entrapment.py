@@ -21,8 +21,8 @@ from stentguide.protocols.model import ActionNode, Protocol
 from stentguide.references import reference
 from stentguide.training.loader import get_case
 from tests.clinical.test_scenarios import SCENARIOS as REVIEW_SCENARIOS
-from tests.clinical.test_scenarios import test_pathway_scenario as check_pathway_scenario
 from tests.clinical.test_scenarios import test_leaflet_scenario as check_leaflet_scenario
+from tests.clinical.test_scenarios import test_pathway_scenario as check_pathway_scenario
 from tests.clinical.test_scenarios import test_training_scenario as check_training_scenario
 from tests.conftest import CliRun
 
@@ -146,9 +146,7 @@ def test_perforation_during_entrapment_hands_over_devices_and_facts() -> None:
     context = session.handover(get_protocol("coronary-perforation"))
     assert context.devices == devices
     following = start("coronary-perforation", context).record("grade", "grade-iii")
-    assert {c.role: c.status for c in following.step().device_checks} == {
-        "tamponade_balloon": "ok"
-    }
+    assert {c.role: c.status for c in following.step().device_checks} == {"tamponade_balloon": "ok"}
 
 
 def test_a_dislodged_covered_stent_hands_over_to_stent_loss_with_the_wire() -> None:
@@ -222,3 +220,26 @@ def test_a_stuck_retrieval_balloon_is_carried_into_the_entrapment_pathway() -> N
     context = session.handover(get_protocol("equipment-entrapment"))
     entrapment = start("equipment-entrapment", context).record("patient", "stable")
     assert [answer for answer, _label in entrapment.options()] == ["balloon"]
+
+
+@pytest.mark.parametrize("protocol_id", NEW)
+def test_the_grade_travels_to_the_text_view_and_the_fhir_export(
+    protocol_id: str, cli: CliRun
+) -> None:
+    from stentguide.interop import protocol_to_plan_definition
+
+    protocol = get_protocol(protocol_id)
+    shown = cli("protocols", "show", protocol_id).stdout
+    plan = protocol_to_plan_definition(protocol)
+    actions = {a["id"]: a for a in plan["action"]}
+    for node in protocol.nodes:
+        if node.evidence is None:
+            continue
+        assert f"{node.id}: {node.title}" in " ".join(shown.split())
+        assert f"[evidence: {node.evidence.value}]" in shown
+        grades = [
+            d["display"]
+            for d in actions[node.id]["documentation"]
+            if d.get("label") == "evidence grade"
+        ]
+        assert grades == [node.evidence.value]

@@ -48,7 +48,9 @@ def test_every_outcome_by_the_forms(
         page = r.text
     assert "Printable record" in page
     record = client.get(f"{run}/record")
-    assert record.status_code == 200 and get_protocol(protocol_id).node(outcome).title in record.text
+    assert (
+        record.status_code == 200 and get_protocol(protocol_id).node(outcome).title in record.text
+    )
 
 
 @pytest.mark.parametrize("protocol_id", NEW)

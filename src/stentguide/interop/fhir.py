@@ -114,6 +114,14 @@ def protocol_to_plan_definition(protocol: Protocol) -> dict[str, Any]:
                 }
                 for key in node.key_messages
             ]
+            if node.evidence is not None:
+                docs.append(
+                    {
+                        "type": "documentation",
+                        "label": "evidence grade",
+                        "display": node.evidence.value,
+                    }
+                )
             action["documentation"] = docs + _citations(node.sources)
         else:
             action["documentation"] = _citations(node.sources)
