@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from stentguide.errors import InputError, KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path, read_yaml
+from stentguide.errors import InputError, KnowledgeError
+from stentguide.knowledge import knowledge_path, load_library, lookup, read_yaml
 from stentguide.references import check_sources
 from stentguide.risk._model import ScoreSpec, WithheldScore
 
@@ -35,19 +36,20 @@ def _spec_sources(spec: ScoreSpec) -> list[str]:
 @functools.cache
 def all_specs() -> dict[str, ScoreSpec]:
     """Every shipped score spec by name; each validated and its sources checked."""
-    specs: dict[str, ScoreSpec] = {}
-    for path in sorted(knowledge_path("scores").glob("*.yaml")):
-        if path.name == _WITHHELD_FILE:
-            continue
-        try:
-            spec = ScoreSpec.model_validate(_read(path.name))
-        except ValidationError as exc:
-            raise KnowledgeError(f"scores/{path.name}: {exc}") from exc
-        if f"{spec.name}.yaml" != path.name:
-            raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
-        check_sources(_spec_sources(spec), f"scores/{path.name}")
-        specs[spec.name] = spec
-    return specs
+    return load_library(
+        "scores", _load_spec, lambda spec: spec.name, kind="score", skip={_WITHHELD_FILE}
+    )
+
+
+def _load_spec(path: Path) -> ScoreSpec:
+    try:
+        spec = ScoreSpec.model_validate(_read(path.name))
+    except ValidationError as exc:
+        raise KnowledgeError(f"scores/{path.name}: {exc}") from exc
+    if f"{spec.name}.yaml" != path.name:
+        raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
+    check_sources(_spec_sources(spec), f"scores/{path.name}")
+    return spec
 
 
 @functools.cache
@@ -70,4 +72,4 @@ def get_spec(name: str) -> ScoreSpec:
     for item in withheld_scores():
         if item.name == name:
             raise InputError(f"{item.title} is not available yet: {item.reason.strip()}")
-    raise UnknownNameError("score", name, specs)
+    return lookup(specs, name, "score")
