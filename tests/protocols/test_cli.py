@@ -52,7 +52,7 @@ def test_protocols_show_formats(cli: CliRun) -> None:
 
 def test_protocols_validate_library_and_user_file(cli: CliRun, tmp_path: Path) -> None:
     ok = cli("protocols", "validate")
-    assert ok.returncode == 0 and "valid partial-stent-loss 2.0.0" in ok.stdout
+    assert ok.returncode == 0 and "valid partial-stent-loss 2.1.0" in ok.stdout
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\nversion: 1.0.0\n")
     result = cli("protocols", "validate", str(bad))
