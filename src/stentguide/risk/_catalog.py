@@ -28,8 +28,25 @@ def _spec_sources(spec: ScoreSpec) -> list[str]:
     for cat in spec.categories:
         keys += cat.sources
         keys += [k for o in cat.outcome for k in o.sources]
+        keys += [k for r in cat.rates for k in r.sources]
+        keys += [k for n in cat.next_steps for k in n.sources]
     keys += [k for o in spec.outcome for k in o.sources]
+    keys += [k for n in spec.next_steps for k in n.sources]
     return keys
+
+
+def _check_derivations(specs: dict[str, ScoreSpec]) -> None:
+    """A derivable input names a shipped equation whose unit is the input's unit."""
+    for spec in specs.values():
+        for var in spec.variables:
+            if var.derived_from is None:
+                continue
+            source = specs.get(var.derived_from)
+            if source is None or source.kind != "equation" or source.unit != var.unit:
+                raise KnowledgeError(
+                    f"scores/{spec.name}.yaml: {var.name} derived_from {var.derived_from!r}"
+                    " must name an equation score with the same unit"
+                )
 
 
 @functools.cache
@@ -47,6 +64,7 @@ def all_specs() -> dict[str, ScoreSpec]:
             raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
         check_sources(_spec_sources(spec), f"scores/{path.name}")
         specs[spec.name] = spec
+    _check_derivations(specs)
     return specs
 
 
