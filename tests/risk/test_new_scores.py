@@ -114,14 +114,14 @@ def test_perforation_score_items_and_cut_off() -> None:
     name = "progress-cto-perforation"
     assert score(name, baseline(name, age_years=64.9)).points == 0
     assert score(name, baseline(name, age_years=65)).points == 1
-    assert score(name, baseline(name, retrograde=True)).points == 2
+    assert score(name, baseline(name, retrograde_strategy=True)).points == 2
     everything = baseline(
         name,
         age_years=70,
         moderate_severe_calcification=True,
         blunt_stump=True,
         antegrade_dissection_reentry=True,
-        retrograde=True,
+        retrograde_strategy=True,
     )
     r = score(name, everything)
     assert r.points == 6 and r.category is None

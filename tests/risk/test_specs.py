@@ -44,6 +44,8 @@ def test_public_surface_is_exactly_all() -> None:
         "_evaluate",
         "_files",
         "_model",
+        "_panel",
+        "_requests",
         "_result",
         "_units",
     }

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHUNK_ROWS",
+    "answer_points",
     "input_schema",
     "list_scores",
     "score",
@@ -228,7 +229,8 @@ def _summary(
         head = (category or "").capitalize()
         return f"{head} ({met} criteria met)" if head else f"{met} criteria met"
     if spec.kind == "equation":
-        text = f"{_number(total, spec.decimals)} {spec.unit}"
+        unit = "" if spec.unit == "ratio" else f" {spec.unit}"
+        text = f"{spec.value_label or spec.title} {_number(total, spec.decimals)}{unit}"
     else:
         text = f"{_number(total, spec.decimals)} point{'' if total == 1 else 's'}"
     if category and not category.startswith("score"):
@@ -485,3 +487,30 @@ def input_schema(name: str, params: Mapping[str, Any] | None = None) -> dict[str
         "additionalProperties": False,
         "x-parameters": dict(values),
     }
+
+
+def answer_points(name: str) -> dict[str, dict[str, str]]:
+    """What each yes/no or level answer adds, for showing beside the choice.
+
+    ``{"blunt_stump": {"true": "+1"}, "spontaneous_bleeding": {"first_6_to_12_months":
+    "minor"}}``: points for points scores, the criterion's group for criteria sets.
+    Only answers that a rule scores on their own (one condition) are listed.
+    """
+    spec = get_spec(name)
+    shown: dict[str, dict[str, str]] = {}
+    for rule in spec.rules:
+        if len(rule.when) != 1:
+            continue
+        cond = rule.when[0]
+        tag = rule.group if spec.kind == "criteria" and rule.group else _signed(rule.points)
+        if cond.levels is not None:
+            for level in cond.levels:
+                shown.setdefault(cond.variable, {})[level] = tag
+        elif cond.op is None:
+            shown.setdefault(cond.variable, {})["true"] = tag
+    return shown
+
+
+def _signed(points: float) -> str:
+    text = _number(points, 1)
+    return text if points < 0 else f"+{text}"

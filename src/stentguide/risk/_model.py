@@ -242,6 +242,9 @@ class ScoreSpec(_Strict):
     purpose: str
     kind: Literal["points", "criteria", "equation"]
     unit: str = "points"
+    value_label: str | None = Field(
+        default=None, description="What an equation's value is, in plain words (e.g. eGFR)."
+    )
     equation: str | None = None
     constants: dict[str, float] = Field(default_factory=dict)
     decimals: int = Field(default=0, ge=0, le=3)

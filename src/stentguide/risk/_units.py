@@ -17,7 +17,15 @@ from stentguide.errors import InputError, KnowledgeError
 from stentguide.knowledge import knowledge_path, read_yaml
 from stentguide.references import check_sources
 
-__all__ = ["Quantity", "UnitAlternative", "alternatives_for", "column_alias", "to_canonical"]
+__all__ = [
+    "Quantity",
+    "UnitAlternative",
+    "UnitOption",
+    "alternatives_for",
+    "column_alias",
+    "to_canonical",
+    "unit_options",
+]
 
 _FILE = ("scores", "units", "lab.yaml")
 
@@ -57,6 +65,33 @@ def _quantities() -> dict[str, Quantity]:
         [k for q in items for a in q.alternatives for k in a.sources], "scores/units/lab.yaml"
     )
     return {v: q for q in items for v in q.variables}
+
+
+class UnitOption(BaseModel):
+    """A unit an input may be entered in: its name, API key, and size in canonical units."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: str
+    key: str
+    per_canonical: float
+    confidence: str = "verified"
+
+
+def unit_options(variable: str) -> list[UnitOption]:
+    """The units ``variable`` may be given in, canonical first; empty for unitless inputs."""
+    quantity = alternatives_for(variable)
+    if quantity is None:
+        return []
+    return [UnitOption(unit=quantity.canonical, key=variable, per_canonical=1.0)] + [
+        UnitOption(
+            unit=a.unit,
+            key=column_alias(variable, a),
+            per_canonical=a.per_canonical,
+            confidence=a.confidence,
+        )
+        for a in quantity.alternatives
+    ]
 
 
 def alternatives_for(variable: str) -> Quantity | None:
