@@ -23,7 +23,7 @@ from stentguide.risk._columns import (
     resolve_parameters,
 )
 from stentguide.risk._evaluate import Evaluation, active_rules, evaluate, integral_points
-from stentguide.risk._model import ScoreSpec, Variable
+from stentguide.risk._model import ScoreSpec, Variable, rule_variables
 from stentguide.risk._result import Component, ScoreInfo, ScoreResult, outcome_text
 from stentguide.risk._units import alternatives_for, column_alias
 
@@ -35,6 +35,7 @@ __all__ = [
     "answer_points",
     "input_schema",
     "list_scores",
+    "provisional_points",
     "score",
     "score_frame",
     "score_frame_with_rejects",
@@ -514,3 +515,24 @@ def answer_points(name: str) -> dict[str, dict[str, str]]:
 def _signed(points: float) -> str:
     text = _number(points, 1)
     return text if points < 0 else f"+{text}"
+
+
+def provisional_points(name: str, inputs: Mapping[str, Any]) -> tuple[float, int, int] | None:
+    """Points from the rules whose inputs are all answered so far, for a live preview.
+
+    Returns ``(points, rules counted, rules in the score)``; None for equations. No
+    unanswered item is assumed either way: a rule counts only once all its inputs
+    are given and valid, so the preview is a floor, labelled as such by the caller.
+    """
+    spec = get_spec(name)
+    if spec.kind == "equation":
+        return None
+    params = resolve_parameters(spec, None)
+    given, derived, _ = prepare_inputs(spec, params, inputs)
+    cols = from_mapping(spec, params, given, skip_ranges=set(derived))
+    bad = {p.field for p in cols.problems}
+    with np.errstate(all="ignore"):
+        ev = evaluate(spec, params, cols.values, 1)
+    rules = active_rules(spec, params)
+    done = [r for r in rules if not set(rule_variables(r)) & bad]
+    return sum(float(ev.rule_points[r.id][0]) for r in done), len(done), len(rules)

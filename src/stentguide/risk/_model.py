@@ -33,6 +33,7 @@ __all__ = [
     "ScoreSpec",
     "Variable",
     "WithheldScore",
+    "rule_variables",
 ]
 
 Confidence = Literal["verified", "secondary", "unconfirmed"]
@@ -277,7 +278,7 @@ class ScoreSpec(_Strict):
             raise ValueError("a points or criteria score needs rules")
         for rule in self.rules:
             _check_param_choice(rule.active_when, params, f"rule {rule.id}")
-            for var_name in _rule_variables(rule):
+            for var_name in rule_variables(rule):
                 if var_name not in by_name:
                     raise ValueError(f"rule {rule.id}: unknown variable {var_name}")
             for cond in rule.when:
@@ -301,7 +302,8 @@ def _check_equation(
         raise ValueError("sex must have the levels male, female")
 
 
-def _rule_variables(rule: Rule) -> list[str]:
+def rule_variables(rule: Rule) -> list[str]:
+    """Every input a rule reads (conditions, per-unit and linear axes, level thresholds)."""
     names = [c.variable for c in rule.when]
     if rule.per_unit:
         names.append(rule.per_unit.variable)
