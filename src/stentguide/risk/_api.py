@@ -197,7 +197,7 @@ def _result(
         outcome=figures,
         outcome_text=outcome_text(figures),
         tone=cat.tone if cat else "neutral",
-        summary=_summary(spec, total, category, group_counts, rates),
+        summary=_summary(spec, total, category, group_counts),
         rates=rates,
         next_steps=steps,
         derived=dict(derived or {}),
@@ -222,7 +222,6 @@ def _summary(
     total: float,
     category: str | None,
     group_counts: dict[str, int],
-    rates: list[Any],
 ) -> str:
     """The result in plain words, e.g. "3 points: very difficult"."""
     if spec.kind == "criteria":
@@ -236,10 +235,6 @@ def _summary(
         text = f"{_number(total, spec.decimals)} point{'' if total == 1 else 's'}"
     if category and not category.startswith("score"):
         text = f"{text}: {category}"
-    if rates:
-        text += "; " + "; ".join(
-            f"{r.label[:1].lower()}{r.label[1:]} {_number(r.percent, 2)}%" for r in rates
-        )
     return text
 
 

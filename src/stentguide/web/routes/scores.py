@@ -239,7 +239,7 @@ def _controls(spec: ScoreSpec | None, variables: list[Any]) -> list[dict[str, An
         for v in (spec.variables if spec else variables)
         if v.derived_from
     }
-    own = {v.name for v in spec.variables} if spec else set()
+    own = {v.name for v in spec.variables if _active(v, _defaults(spec))} if spec else set()
     controls = []
     for var in variables:
         item: dict[str, Any] = {
