@@ -206,3 +206,25 @@ def test_batch_has_typed_rate_columns_and_unit_columns() -> None:
     egfr = score_frame("egfr-ckd-epi-2021", renal)
     expected = ckd_epi(1.5, 60, False)
     assert math.isclose(egfr["egfr_ckd_epi_2021_ml_min_1_73m2"][0], expected, abs_tol=0.05)
+
+
+def test_contrast_check_for_a_stop_criterion() -> None:
+    from stentguide.risk import contrast_check
+
+    # 70 kg, creatinine 2.0 mg/dL, 70-year-old man: limit 150 mL; CrCl (140-70)x70/(72x2) = 34.0.
+    inside = contrast_check(
+        contrast_volume_ml=120, weight_kg=70, serum_creatinine_mg_dl=2.0, age_years=70, sex="male"
+    )
+    assert (inside.limit_ml, inside.within_limit) == (150, True)
+    assert inside.ratio == pytest.approx(120 / 34.03, abs=0.01)
+    assert inside.ratio_at_or_above_4 is False and inside.beyond_any_limit is False
+    beyond = contrast_check(
+        contrast_volume_ml=151, weight_kg=70, serum_creatinine_mg_dl=2.0, age_years=70, sex="male"
+    )
+    assert beyond.within_limit is False and beyond.ratio_at_or_above_4 is True
+    assert beyond.beyond_any_limit
+    with pytest.raises(InputError) as err:
+        contrast_check(
+            contrast_volume_ml=100, weight_kg=5, serum_creatinine_mg_dl=2.0, age_years=70, sex="x"
+        )
+    assert {"weight_kg", "sex"} <= set(err.value.problems)

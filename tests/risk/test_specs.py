@@ -40,6 +40,7 @@ def test_public_surface_is_exactly_all() -> None:
         "_api",
         "_catalog",
         "_columns",
+        "_contrast",
         "_equations",
         "_evaluate",
         "_files",

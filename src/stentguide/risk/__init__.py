@@ -38,6 +38,7 @@ from stentguide.risk._api import (
     validate_frame,
 )
 from stentguide.risk._catalog import get_spec
+from stentguide.risk._contrast import ContrastCheck, contrast_check
 from stentguide.risk._files import FileReport, score_file
 from stentguide.risk._model import ScoreSpec
 from stentguide.risk._panel import PanelEntry, PanelSpec, get_panel, panel_fields, score_panel
@@ -47,6 +48,7 @@ from stentguide.risk._units import UnitOption, to_canonical, unit_options
 
 __all__ = [
     "Component",
+    "ContrastCheck",
     "FileReport",
     "PanelEntry",
     "PanelSpec",
@@ -55,6 +57,7 @@ __all__ = [
     "ScoreSpec",
     "UnitOption",
     "answer_points",
+    "contrast_check",
     "get_panel",
     "get_spec",
     "input_schema",
