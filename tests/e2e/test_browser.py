@@ -95,8 +95,8 @@ def test_calculator_flags_a_bad_value_as_you_type(
 ) -> None:
     page.goto(server.url + "/scores/j-cto")
     page.fill("#in-occlusion_length_mm", "900")
-    page.wait_for_selector("#result-bar li[data-field=occlusion_length_mm]")
-    assert "outside the allowed range" in page.inner_text("#result-bar")
+    page.wait_for_selector("#live-err-occlusion_length_mm:has-text('outside the allowed range')")
+    assert page.locator("#result-bar a[data-field=occlusion_length_mm]").count() == 1
     page.click("#calculate")
     page.wait_for_selector(".field-error")
     assert page.locator(".field-error").count() == 5

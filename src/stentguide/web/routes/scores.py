@@ -343,7 +343,7 @@ def _panel_page(
 ) -> HTMLResponse:
     panel = risk.get_panel(_PANEL)
     variables = risk.panel_fields(_PANEL)
-    inputs, values, problems = _inputs(variables, _panel_form(**values))
+    inputs, values, problems = _inputs(variables, _panel_form.model_validate(values))
     entries = risk.score_panel(_PANEL, inputs)
     context = {
         "panel": panel,
@@ -365,23 +365,12 @@ def panel_page(request: Request) -> HTMLResponse:
     return _panel_page(request, {})
 
 
-async def _posted_panel(request: Request, fragment: bool) -> HTMLResponse:
-    form = await request.form()
-    known = set(_panel_form.model_fields)
-    values = {k: str(v) for k, v in form.items() if k in known}
-    return _panel_page(request, values, fragment=fragment)
+def _panel_operation(fragment: bool) -> Callable[..., HTMLResponse]:
+    def operation(request: Request, form: Any) -> HTMLResponse:
+        return _panel_page(request, form.model_dump(), fragment=fragment)
 
-
-@router.post("/scores/panel/cto", include_in_schema=False)
-async def panel_submit(request: Request) -> HTMLResponse:
-    """The panel with every score it can fill from the answers given."""
-    return await _posted_panel(request, fragment=False)
-
-
-@router.post("/scores/panel/cto/check", include_in_schema=False)
-async def panel_check(request: Request) -> HTMLResponse:
-    """The panel's results, live as the user answers."""
-    return await _posted_panel(request, fragment=True)
+    operation.__signature__ = _form_signature(_panel_form)  # type: ignore[attr-defined]
+    return operation
 
 
 @router.get("/scores/{name}", include_in_schema=False)
@@ -412,23 +401,32 @@ def _form_operations(spec: ScoreSpec) -> tuple[Callable[..., Any], Callable[...,
         return _page(request, spec, values=values, live=live, fragment=True)
 
     for function in (submit, check):
-        function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [
-                inspect.Parameter(
-                    "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
-                ),
-                inspect.Parameter(
-                    "form",
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    annotation=Annotated[model, Form()],
-                ),
-            ],
-            return_annotation=HTMLResponse,
-        )
+        function.__signature__ = _form_signature(model)  # type: ignore[attr-defined]
     return submit, check
 
 
+def _form_signature(model: type[BaseModel]) -> inspect.Signature:
+    """``(request, form: Annotated[model, Form()])``: the page posts a FastAPI form model."""
+    return inspect.Signature(
+        [
+            inspect.Parameter(
+                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+            ),
+            inspect.Parameter(
+                "form", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[model, Form()]
+            ),
+        ],
+        return_annotation=HTMLResponse,
+    )
+
+
 def _add_form_operations() -> None:
+    router.add_api_route(
+        "/scores/panel/cto", _panel_operation(False), methods=["POST"], include_in_schema=False
+    )
+    router.add_api_route(
+        "/scores/panel/cto/check", _panel_operation(True), methods=["POST"], include_in_schema=False
+    )
     for info in risk.list_scores():
         if not info.available:
             continue
