@@ -1,4 +1,4 @@
-/* Calculator helpers (no framework, no network): unit toggles and "unanswered: No".
+/* Calculator behaviour (no framework, no network): unit toggles and "unanswered: No".
  * Units: the number shown is converted when the unit changes, both ways, with the
  * factors the server printed (data-per = units per canonical unit); the server
  * converts again from the unit posted, so the page works without this script too. */
