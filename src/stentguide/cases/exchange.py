@@ -51,9 +51,14 @@ ARCHIVE_FORMAT = "stentguide.archive/1"
 COLUMNS = tuple(CaseIn.model_fields)
 """One column per field :class:`CaseIn` declares, in its order."""
 _JSON_COLUMNS = nested_fields()
-_OPTIONAL_COLUMNS = frozenset(
+_OPTIONAL_VALUES = frozenset(
     name for name, field in CaseIn.model_fields.items() if not field.is_required()
 )
+"""Columns whose cells may be blank: the field has a default."""
+_GENERATED_COLUMNS = frozenset(
+    name for name, field in CaseIn.model_fields.items() if field.default_factory is not None
+)
+"""Columns a hand-made file may leave out: the value is made when the case is saved (uid)."""
 EXPORT_FORMATS = ("csv", "parquet", "json")
 """Flat tables, and the JSON archive of whole cases with their protocol runs."""
 
@@ -114,9 +119,9 @@ def _read_table(path: Path, kind: TableFormat) -> pl.DataFrame:
 def check_columns(columns: Iterable[str]) -> None:
     """Refuse a table whose columns are not the declared ones, naming each wrong column."""
     present = list(columns)
-    problems = {c: "column is missing" for c in COLUMNS if c not in present}
-    for c in _OPTIONAL_COLUMNS:
-        problems.pop(c, None)
+    problems = {
+        c: "column is missing" for c in COLUMNS if c not in present and c not in _GENERATED_COLUMNS
+    }
     problems.update(
         {c: "not a field of a registry case" for c in present if c not in COLUMNS}
     )
@@ -139,7 +144,7 @@ def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, dict[str, Any], dict[str, 
                 except json.JSONDecodeError as exc:
                     problems[f"row {index}: {column}"] = f"not valid JSON ({exc.msg})"
                     continue
-            if value is None and column in _OPTIONAL_COLUMNS:
+            if value is None and column in _OPTIONAL_VALUES:
                 continue
             if value is None:
                 problems[f"row {index}: {column}"] = "missing"

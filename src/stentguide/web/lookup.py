@@ -56,10 +56,11 @@ def in_path(kind: str, param: str, fetch: Callable[[Request, str], T]) -> Callab
     def dependency(request: Request, **path: str) -> T:
         return find_or_404(kind, path[param], lambda name: fetch(request, name))
 
+    keyword = inspect.Parameter.KEYWORD_ONLY
     dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-            inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=str),
+            inspect.Parameter("request", keyword, annotation=Request),
+            inspect.Parameter(param, keyword, annotation=str),
         ]
     )
     dependency.__name__ = f"{kind.replace(' ', '_')}_in_path"
