@@ -82,3 +82,9 @@ def test_the_synthetic_warning_counts_the_invented_cases(registry: Registry) -> 
     )
     assert count_synthetic(registry, CaseFilter(outcome="deployed")) == 0
     assert synthetic_warning(0, 1) is None
+
+
+def test_the_command_line_has_an_option_for_every_search_field() -> None:
+    from stentguide.cli.cases import SEARCH_OPTIONS
+
+    assert tuple(SEARCH_OPTIONS) == SEARCH_FIELDS

@@ -10,8 +10,12 @@ is :func:`stentguide.cases.search.synthetic_warning`, exactly as on the web page
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -37,10 +41,60 @@ cases_app = typer.Typer(
 )
 
 
-def _search(**raw: str | None) -> CaseFilter:
-    from stentguide.cases.search import parse_search
+SEARCH_OPTIONS = {
+    "patient_id": ("--patient", "Pseudonymous patient id."),
+    "since": ("--since", "First procedure date, YYYY-MM-DD."),
+    "until": ("--until", "Last procedure date, YYYY-MM-DD."),
+    "operator": ("--operator", "Operator."),
+    "access": ("--access", "Only cases with this access."),
+    "complication": ("--complication", "Only cases with this complication."),
+    "outcome": ("--outcome", "Only cases with this outcome."),
+}
+"""The command-line option of each search field (``stentguide.cases.search.SEARCH_FIELDS``)."""
 
-    return parse_search(raw)
+def searched(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the search options of ``fields``, read into ``where`` by the core.
+
+    The command declares ``where`` instead of one parameter per option; the
+    options are added to its signature (which Typer reads), and their text is
+    parsed by :func:`stentguide.cases.search.parse_search`, as on the web pages.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        names = {SEARCH_OPTIONS[f][0].lstrip("-"): f for f in fields}
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            from stentguide.cases.search import parse_search
+
+            where = parse_search({names[name]: kwargs.pop(name) for name in names})
+            command(*args, where=where, **kwargs)
+
+        run.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "where"}
+        hints = typing.get_type_hints(run, include_extras=True)
+        kept = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "where"
+        ]
+        options = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[
+                    str | None, typer.Option(SEARCH_OPTIONS[f][0], help=SEARCH_OPTIONS[f][1])
+                ],
+            )
+            for name, f in names.items()
+        ]
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [*kept, *options], return_annotation=None
+        )
+        run.__annotations__ = {p.name: p.annotation for p in [*kept, *options]}
+        return run
+
+    return decorate
 
 
 def _warn_synthetic(registry: Registry, where: CaseFilter, total: int) -> str | None:
@@ -52,41 +106,16 @@ def _warn_synthetic(registry: Registry, where: CaseFilter, total: int) -> str | 
     return warning
 
 
-PatientOpt = Annotated[str | None, typer.Option("--patient", help="Pseudonymous patient id.")]
-OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Operator.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="First procedure date, YYYY-MM-DD.")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Last procedure date, YYYY-MM-DD.")]
-AccessOpt = Annotated[str | None, typer.Option("--access", help="Only cases with this access.")]
-ComplicationOpt = Annotated[
-    str | None, typer.Option("--complication", help="Only cases with this complication.")
-]
-OutcomeOpt = Annotated[str | None, typer.Option("--outcome", help="Only cases with this outcome.")]
-
-
 @cases_app.command("list")
 @handle_errors
+@searched(*SEARCH_OPTIONS)
 def list_cases(
+    where: CaseFilter,
     db: DbOption = None,
-    patient: PatientOpt = None,
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    access: AccessOpt = None,
-    complication: ComplicationOpt = None,
-    outcome: OutcomeOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many cases.")] = 50,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """List cases, newest first."""
-    where = _search(
-        patient_id=patient,
-        operator=operator,
-        since=since,
-        until=until,
-        access=access,
-        complication=complication,
-        outcome=outcome,
-    )
     with open_registry(db) as registry:
         found = registry.cases.find(where, limit=limit)
         total = registry.cases.count(where)
@@ -154,32 +183,18 @@ ExportAs = Annotated[
 
 @cases_app.command("export")
 @handle_errors
+@searched(*SEARCH_OPTIONS)
 def export_cases(
     path: Annotated[Path, typer.Argument(help="File to write.")],
+    where: CaseFilter,
     db: DbOption = None,
     as_: ExportAs = None,
-    patient: PatientOpt = None,
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    access: AccessOpt = None,
-    complication: ComplicationOpt = None,
-    outcome: OutcomeOpt = None,
     actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Export cases to CSV, Parquet or a JSON archive (with protocol runs); audited."""
     from stentguide.cases.exchange import export_cases
 
-    where = _search(
-        patient_id=patient,
-        operator=operator,
-        since=since,
-        until=until,
-        access=access,
-        complication=complication,
-        outcome=outcome,
-    )
     with open_registry(db) as registry:
         count = export_cases(
             registry,
@@ -224,15 +239,13 @@ def import_cases(
 
 @cases_app.command("stats")
 @handle_errors
+@searched("since", "until", "operator", "outcome")
 def stats(
+    where: CaseFilter,
     db: DbOption = None,
     by: Annotated[
         str, typer.Option("--by", help="Group by none, year, operator or access.")
     ] = "none",
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    outcome: OutcomeOpt = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Also write a plot (.png or .svg).")
     ] = None,
@@ -248,10 +261,9 @@ def stats(
         raise UnknownNameError("grouping", by, [g.value for g in Grouping]) from None
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
-    query = _search(operator=operator, since=since, until=until, outcome=outcome)
     with open_registry(db) as registry:
-        comparisons = compare(registry_rates(registry, query, grouping))
-        warning = _warn_synthetic(registry, query, registry.cases.count(query))
+        comparisons = compare(registry_rates(registry, where, grouping))
+        warning = _warn_synthetic(registry, where, registry.cases.count(where))
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import typer
 
 from stentguide.cli._common import OutputFormat, console, handle_errors, print_json
 from stentguide.cli._registry import DbOption, FormatOption
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 __all__ = ["register"]
 
@@ -14,18 +21,25 @@ db_app = typer.Typer(
 )
 
 
+@contextmanager
+def _engine(db: str | None) -> Iterator[Engine]:
+    from stentguide.cases.database import create_registry_engine, resolve_database_url
+
+    engine = create_registry_engine(resolve_database_url(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @db_app.command("upgrade")
 @handle_errors
 def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
     """Create or migrate the database to the newest schema."""
-    from stentguide.cases.database import create_registry_engine, resolve_database_url
     from stentguide.cases.migrate import upgrade_schema
 
-    engine = create_registry_engine(resolve_database_url(db))
-    try:
+    with _engine(db) as engine:
         before = upgrade_schema(engine)
-    finally:
-        engine.dispose()
     if fmt is OutputFormat.json:
         print_json({"from": before.current, "to": before.head})
     else:
@@ -36,15 +50,11 @@ def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> No
 @handle_errors
 def db_status(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
     """Show the database URL and its schema revision."""
-    from stentguide.cases.database import create_registry_engine, resolve_database_url
     from stentguide.cases.migrate import schema_status
 
-    engine = create_registry_engine(resolve_database_url(db))
-    try:
+    with _engine(db) as engine:
         status = schema_status(engine)
         shown = engine.url.render_as_string(hide_password=True)
-    finally:
-        engine.dispose()
     if fmt is OutputFormat.json:
         print_json(
             {

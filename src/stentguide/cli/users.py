@@ -21,6 +21,13 @@ PasswordStdin = Annotated[
 ]
 
 
+def _report(fmt: OutputFormat, data: dict[str, object], line: str) -> None:
+    if fmt is OutputFormat.json:
+        print_json(data)
+    else:
+        console.print(line)
+
+
 def _password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -46,10 +53,11 @@ def users_add(
         user = registry.users.create(
             username, _password(password_stdin), role, actor=resolve_actor(actor)
         )
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "role": user.role.value})
-    else:
-        console.print(f"added {user.username} ({user.role.value})")
+    _report(
+        fmt,
+        {"username": user.username, "role": user.role.value},
+        f"added {user.username} ({user.role.value})",
+    )
 
 
 @users_app.command("list")
@@ -81,10 +89,11 @@ def users_set_role(
     """Change a user's role."""
     with open_registry(db) as registry:
         user = registry.users.set_role(username, role, actor=resolve_actor(actor))
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "role": user.role.value})
-    else:
-        console.print(f"{user.username} is now {user.role.value}")
+    _report(
+        fmt,
+        {"username": user.username, "role": user.role.value},
+        f"{user.username} is now {user.role.value}",
+    )
 
 
 @users_app.command("deactivate")
@@ -98,10 +107,9 @@ def users_deactivate(
     """Stop a user from logging in (the account and its history are kept)."""
     with open_registry(db) as registry:
         user = registry.users.set_active(username, False, actor=resolve_actor(actor))
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "active": user.active})
-    else:
-        console.print(f"{user.username} deactivated")
+    _report(
+        fmt, {"username": user.username, "active": user.active}, f"{user.username} deactivated"
+    )
 
 
 def register(app: typer.Typer) -> None:
