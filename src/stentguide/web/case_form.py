@@ -209,9 +209,10 @@ class CaseForm:
         return None if self.problems else case
 
 
-def row_count(values: Mapping[str, str], prefix: str, minimum: int) -> int:
-    """How many rows of ``prefix`` to show: those in use and one more, at least ``minimum``."""
+def row_count(values: Mapping[str, str], prefix: str) -> int:
+    """How many rows of ``prefix`` to show: those in use and one more, at least the minimum."""
     used = [n for n, cells in _rows(values, prefix).items() if any(cells.values())]
+    minimum = MIN_LESION_ROWS if prefix == "lesion" else MIN_COMPLICATION_ROWS
     return max(minimum, (max(used) + 2) if used else 0)
 
 

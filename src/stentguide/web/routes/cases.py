@@ -32,16 +32,9 @@ from stentguide.cases.exchange import EXPORT_FORMATS
 from stentguide.cases.search import count_synthetic, synthetic_warning
 from stentguide.cases.users import Role
 from stentguide.errors import InputError, StoreError
+from stentguide.web import case_form
 from stentguide.web.auth import Login
-from stentguide.web.case_form import (
-    MIN_COMPLICATION_ROWS,
-    MIN_LESION_ROWS,
-    CaseForm,
-    CaseFormIn,
-    case_inputs,
-    label,
-    row_count,
-)
+from stentguide.web.case_form import CaseForm
 from stentguide.web.lookup import CaseInPath
 from stentguide.web.navigation import NavLink
 from stentguide.web.routes._registry import Db, OperatorForm, OperatorPage, Viewer, read_search
@@ -51,7 +44,7 @@ router = APIRouter()
 NAV = (NavLink(60, "Cases", "/cases"),)
 
 PAGE_SIZE = 50
-PostedCase = Annotated[CaseFormIn, Form()]
+PostedCase = Annotated[case_form.CaseFormIn, Form()]
 FILTER_CHOICES = {
     "access": [a.value for a in Access],
     "complication": [k.value for k in ComplicationKind],
@@ -128,13 +121,13 @@ def _form_page(
             "login": login,
             "csrf": login.csrf,
             "case": case,
-            "inputs": case_inputs(),
+            "inputs": case_form.case_inputs(),
             "values": values,
             "problems": problems,
-            "labels": {f: label(f) for f in problems},
+            "labels": {f: case_form.label(f) for f in problems},
             "message": message,
-            "lesion_rows": row_count(values, "lesion", MIN_LESION_ROWS),
-            "complication_rows": row_count(values, "complication", MIN_COMPLICATION_ROWS),
+            "lesion_rows": case_form.row_count(values, "lesion"),
+            "complication_rows": case_form.row_count(values, "complication"),
             "vessels": [v.value for v in Vessel],
             "kinds": [k.value for k in ComplicationKind],
             "techniques": [t.value for t in RetrievalTechnique],
