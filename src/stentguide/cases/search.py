@@ -14,8 +14,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import enum
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from stentguide.cases.case_store import CaseFilter
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
 __all__ = [
+    "SEARCH_CHOICES",
     "SEARCH_FIELDS",
     "count_synthetic",
     "parse_search",
@@ -37,6 +38,12 @@ __all__ = [
 
 SEARCH_FIELDS = ("patient_id", "since", "until", "operator", "access", "complication", "outcome")
 """The fields of a search, as both faces name them."""
+
+SEARCH_CHOICES: dict[str, tuple[str, ...]] = {
+    "access": tuple(a.value for a in Access),
+    "complication": tuple(k.value for k in ComplicationKind),
+}
+"""The values a search field with a fixed vocabulary takes."""
 
 _MAX_TEXT = 64
 """The longest patient id, operator or outcome the registry stores (see ``CaseIn``)."""
@@ -58,21 +65,13 @@ def _date(text: str) -> dt.date:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _choice(kind: str, text: str, choices: Iterable[enum.StrEnum]) -> str:
-    known = [c.value for c in choices]
+def _choice(kind: str, text: str) -> str:
+    known = SEARCH_CHOICES[kind]
     if text in known:
         return text
     close = difflib.get_close_matches(text, known, n=3, cutoff=0.4)
     hint = f"; did you mean {', '.join(close)}?" if close else f" (one of {', '.join(known)})"
     raise ValueError(f"{text!r} is not a known {kind}{hint}")
-
-
-def _access(text: str) -> str:
-    return _choice("access", text, Access)
-
-
-def _complication(text: str) -> str:
-    return _choice("complication", text, ComplicationKind)
 
 
 def _text(text: str) -> str:
@@ -87,8 +86,8 @@ _READERS: dict[str, Callable[[str], Any]] = {
     "outcome": _text,
     "since": _date,
     "until": _date,
-    "access": _access,
-    "complication": _complication,
+    "access": functools.partial(_choice, "access"),
+    "complication": functools.partial(_choice, "complication"),
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from stentguide.cases import CaseIn, StoredCase
+from stentguide.cases import CaseIn, ComplicationKind, RetrievalTechnique, StoredCase, Vessel
 from stentguide.cases.model import scalar_fields
 from stentguide.errors import InputError
 
@@ -38,6 +38,7 @@ __all__ = [
     "FormInput",
     "case_inputs",
     "label",
+    "row_choices",
     "row_count",
 ]
 
@@ -108,6 +109,15 @@ def case_inputs() -> list[FormInput]:
             kind, options = ("date" if info.annotation is dt.date else "text"), ()
         inputs.append(FormInput(name, info.title or name, info.description or "", kind, options))
     return inputs
+
+
+def row_choices() -> dict[str, list[str]]:
+    """The choices of the lesion and complication rows, by template name."""
+    return {
+        "vessels": [v.value for v in Vessel],
+        "kinds": [k.value for k in ComplicationKind],
+        "techniques": [t.value for t in RetrievalTechnique],
+    }
 
 
 def _rows(values: Mapping[str, str], prefix: str) -> dict[int, dict[str, str]]:

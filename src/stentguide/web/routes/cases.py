@@ -19,17 +19,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from stentguide.cases import (
-    Access,
-    ComplicationKind,
-    Registry,
-    RetrievalTechnique,
-    StoredCase,
-    Vessel,
-)
+from stentguide.cases import Registry, StoredCase
 from stentguide.cases.demo import SYNTHETIC_OUTCOME
 from stentguide.cases.exchange import EXPORT_FORMATS
-from stentguide.cases.search import count_synthetic, synthetic_warning
+from stentguide.cases.search import SEARCH_CHOICES, count_synthetic, synthetic_warning
 from stentguide.cases.users import Role
 from stentguide.errors import InputError, StoreError
 from stentguide.web import case_form
@@ -45,10 +38,6 @@ NAV = (NavLink(60, "Cases", "/cases"),)
 
 PAGE_SIZE = 50
 PostedCase = Annotated[case_form.CaseFormIn, Form()]
-FILTER_CHOICES = {
-    "access": [a.value for a in Access],
-    "complication": [k.value for k in ComplicationKind],
-}
 
 
 def _query_string(values: Mapping[str, str], **extra: str | int) -> str:
@@ -89,7 +78,7 @@ def cases_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
             "pages": max(1, -(-total // PAGE_SIZE)),
             "values": values,
             "problems": problems,
-            "filter_choices": FILTER_CHOICES,
+            "filter_choices": SEARCH_CHOICES,
             "query": _query_string(values),
             "prev_query": _query_string(values, page=page - 1),
             "next_query": _query_string(values, page=page + 1),
@@ -128,9 +117,7 @@ def _form_page(
             "message": message,
             "lesion_rows": case_form.row_count(values, "lesion"),
             "complication_rows": case_form.row_count(values, "complication"),
-            "vessels": [v.value for v in Vessel],
-            "kinds": [k.value for k in ComplicationKind],
-            "techniques": [t.value for t in RetrievalTechnique],
+            **case_form.row_choices(),
             "action": f"/cases/{case.uid}/edit" if case else "/cases/new",
         },
         status_code=status_code,
