@@ -21,10 +21,8 @@ DECLARED = tuple(CaseIn.model_fields)
 @pytest.fixture
 def exported(tmp_path: Path) -> Path:
     with Registry.open(f"sqlite:///{tmp_path / 'source.sqlite'}") as registry:
-        registry.cases.add(
-            make_case(complications=[{"kind": "stent_loss", "technique": "snare", "success": True}]),
-            actor="a",
-        )
+        loss = {"kind": "stent_loss", "technique": "snare", "success": True}
+        registry.cases.add(make_case(complications=[loss]), actor="a")
         path = tmp_path / "cases.csv"
         export_table(registry, path)
     return path

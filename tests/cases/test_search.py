@@ -47,7 +47,8 @@ def test_a_search_reads_dates_and_choices() -> None:
     assert query == CaseFilter(
         since=dt.date(2024, 1, 1), until=dt.date(2024, 12, 31), access="radial"
     )
-    assert search_detail(query) == {"since": "2024-01-01", "until": "2024-12-31", "access": "radial"}
+    detail = {"since": "2024-01-01", "until": "2024-12-31", "access": "radial"}
+    assert search_detail(query) == detail
 
 
 def test_every_bad_field_is_named_with_close_names() -> None:
