@@ -23,8 +23,8 @@ from stentguide.devices import (
     get_device,
     list_devices,
 )
-from stentguide.errors import InputError, StentguideError, UnknownNameError
-from stentguide.web.errors import NotFoundError
+from stentguide.errors import InputError, StentguideError
+from stentguide.web.lookup import find_or_404
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
 from stentguide.web.views import sources_view
@@ -117,11 +117,7 @@ def api_device(name: str) -> dict[str, Any]:
     """
     if name in _ACTIONS:
         raise HTTPException(405, "use POST for this check", headers={"Allow": "POST"})
-    try:
-        device = get_device(name)
-    except UnknownNameError as exc:
-        raise NotFoundError("device", name, exc.suggestions) from None
-    return device.model_dump(mode="json")
+    return find_or_404("device", name, get_device).model_dump(mode="json")
 
 
 def _attempt(kind: str, call: Any) -> tuple[Any, dict[str, str], str | None]:
