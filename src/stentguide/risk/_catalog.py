@@ -29,16 +29,35 @@ def _spec_sources(spec: ScoreSpec) -> list[str]:
     for cat in spec.categories:
         keys += cat.sources
         keys += [k for o in cat.outcome for k in o.sources]
+        keys += [k for r in cat.rates for k in r.sources]
+        keys += [k for n in cat.next_steps for k in n.sources]
     keys += [k for o in spec.outcome for k in o.sources]
+    keys += [k for n in spec.next_steps for k in n.sources]
     return keys
+
+
+def _check_derivations(specs: dict[str, ScoreSpec]) -> None:
+    """A derivable input names a shipped equation whose unit is the input's unit."""
+    for spec in specs.values():
+        for var in spec.variables:
+            if var.derived_from is None:
+                continue
+            source = specs.get(var.derived_from)
+            if source is None or source.kind != "equation" or source.unit != var.unit:
+                raise KnowledgeError(
+                    f"scores/{spec.name}.yaml: {var.name} derived_from {var.derived_from!r}"
+                    " must name an equation score with the same unit"
+                )
 
 
 @functools.cache
 def all_specs() -> dict[str, ScoreSpec]:
     """Every shipped score spec by name; each validated and its sources checked."""
-    return load_library(
+    specs = load_library(
         "scores", _load_spec, lambda spec: spec.name, kind="score", skip={_WITHHELD_FILE}
     )
+    _check_derivations(specs)
+    return specs
 
 
 def _load_spec(path: Path) -> ScoreSpec:
