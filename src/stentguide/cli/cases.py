@@ -169,7 +169,11 @@ def show_case(
 
 ExportAs = Annotated[
     str | None,
-    typer.Option("--as", help="csv, parquet or json (archive with runs); else from the file name."),
+    typer.Option(
+        "--as",
+        help="csv, parquet, json (archive with runs) or fhir (FHIR R4 Bundle); "
+        "else from the file name.",
+    ),
 ]
 
 
@@ -188,6 +192,7 @@ def export_cases(
 ) -> None:
     """Export cases to CSV, Parquet or a JSON archive (with protocol runs)."""
     from stentguide.cases.exchange import export_archive, export_table
+    from stentguide.interop.registry import export_fhir
 
     kind = (as_ or path.suffix.lstrip(".")).lower()
     with _open(db) as registry:
@@ -195,6 +200,8 @@ def export_cases(
         count = (
             export_archive(registry, path, where=where)
             if kind == "json"
+            else export_fhir(registry, path, where=where)
+            if kind == "fhir"
             else export_table(registry, path, fmt=kind, where=where)
         )
     if fmt is OutputFormat.json:
@@ -214,6 +221,7 @@ def import_cases(
 ) -> None:
     """Import cases, all or nothing; bad rows are reported by row and field."""
     from stentguide.cases.exchange import import_archive, import_table
+    from stentguide.interop.registry import import_fhir
 
     if not path.is_file():
         fail(f"path: {path} does not exist")
@@ -223,6 +231,8 @@ def import_cases(
         count = (
             import_archive(registry, path, actor=who)
             if kind == "json"
+            else import_fhir(registry, path, actor=who)
+            if kind == "fhir"
             else import_table(registry, path, actor=who, fmt=kind)
         )
     if fmt is OutputFormat.json:
