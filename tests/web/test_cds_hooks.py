@@ -249,6 +249,14 @@ def test_a_p2y12_order_after_pci_gets_scores_and_a_duration(client: httpx.Client
         (lambda p: p["patient"].update(birthDate="1946"), "age_years"),
         (lambda p: p["patient"].update(gender="unknown"), "sex"),
         (lambda p: p["answers"]["entry"].clear(), "prior_spontaneous_bleeding"),
+        (
+            lambda p: [e["resource"].update(status="preliminary") for e in p["answers"]["entry"]],
+            "prior_spontaneous_bleeding",
+        ),
+        (
+            lambda p: p["labs"]["entry"][1]["resource"]["valueQuantity"].update(value=1e308),
+            "haemoglobin_g_dl",
+        ),
     ],
 )
 def test_missing_or_malformed_prefetch_is_named_on_a_card(
@@ -262,6 +270,17 @@ def test_missing_or_malformed_prefetch_is_named_on_a_card(
         return
     text = " ".join(c["summary"] + " " + c.get("detail", "") for c in cards)
     assert named in text
+
+
+def test_a_non_finite_lab_value_is_named_not_a_server_error(client: httpx.Client) -> None:
+    prefetch = _prefetch()
+    prefetch["labs"]["entry"][1]["resource"]["valueQuantity"]["value"] = float("nan")
+    body = json.dumps(_clopidogrel_request(prefetch), allow_nan=True)
+    response = client.post(
+        f"/cds-services/{DAPT}", content=body, headers={"Content-Type": "application/json"}
+    )
+    text = json.dumps(_cards(response))
+    assert "haemoglobin_g_dl" in text and "finite" in text
 
 
 @pytest.mark.parametrize(

@@ -158,7 +158,7 @@ class Link(_Model):
 
 class Card(_Model):
     uuid: str | None = None
-    summary: str = Field(max_length=140)
+    summary: str = Field(max_length=139)
     detail: str | None = None
     indicator: Literal["info", "warning", "critical"]
     source: Source
@@ -569,7 +569,11 @@ def _read_answers(prefetch: _Prefetch, inputs: _Inputs) -> None:
     observations = prefetch.resources("answers", "Observation")
     names = {c for o in observations for s, c in _codings(o.get("code")) if s == SCORE_INPUT_SYSTEM}
     for name in sorted(names):
-        obs = _latest(observations, SCORE_INPUT_SYSTEM, {name})[0]
+        found = _latest(observations, SCORE_INPUT_SYSTEM, {name})
+        if not found:
+            inputs.problems[name] = "no final, amended or corrected Observation"
+            continue
+        obs = found[0]
         value = _answer_value(obs)
         if value is None:
             inputs.problems[name] = f"{_ref(obs) or 'Observation'} has no value"
@@ -638,9 +642,7 @@ def _score_all(inputs: _Inputs) -> _Scored:
     return scored
 
 
-def _result_card(
-    result: risk.ScoreResult, inputs: _Inputs, patient_ref: str, draft_ids: list[str]
-) -> Card:
+def _result_card(result: risk.ScoreResult, inputs: _Inputs, patient_ref: str) -> Card:
     shown = f"{result.points:g}" if result.points is not None else f"{result.value:g}"
     summary = f"{result.title}: {shown} {result.unit}, {result.category} ({result.category_label})"
     lines = [f"**{result.title}**: {shown} {result.unit} - {result.category}.", ""]
@@ -664,12 +666,10 @@ def _result_card(
         if inputs.values[n].reference and str(inputs.values[n].reference).startswith("Observation/")
     }
     assessment = score_to_risk_assessment(result, subject=patient_ref, basis=basis)
-    if draft_ids:
-        assessment["basis"] = [*assessment.get("basis", []), *({"reference": d} for d in draft_ids)]
     high = result.category in ("high bleeding risk",)
     return Card(
         uuid=str(uuid.uuid4()),
-        summary=summary[:140],
+        summary=summary[:139],
         detail="\n".join(lines),
         indicator="warning" if high else "info",
         source=_source(result.sources, f"stentguide: {result.title}"),
@@ -693,8 +693,8 @@ def _result_card(
 def _missing_card(name: str, lacking: Mapping[str, str]) -> Card:
     spec = risk.get_spec(name)
     names = ", ".join(lacking)
-    summary = f"{spec.title} not computed: missing {names}"
-    if len(summary) > 140:
+    summary = f"{spec.title} not computed: needs {names}"
+    if len(summary) > 139:
         summary = f"{spec.title} not computed: {len(lacking)} inputs missing (see details)"
     detail = "\n".join(
         [f"{spec.title} needs these inputs, which the request did not provide:", ""]
@@ -712,7 +712,7 @@ def _missing_card(name: str, lacking: Mapping[str, str]) -> Card:
 def _problems_card(problems: Mapping[str, str]) -> Card:
     names = ", ".join(problems)
     summary = f"stentguide could not read: {names}"
-    if len(summary) > 140:
+    if len(summary) > 139:
         summary = f"stentguide could not read {len(problems)} prefetch items (see details)"
     return Card(
         uuid=str(uuid.uuid4()),
@@ -754,7 +754,7 @@ def _duration_card(scored: _Scored, orders: list[dict[str, Any]], today: dt.date
         citations = " | ".join(reference(k).citation() for k in rule.sources)
         return Card(
             uuid=str(uuid.uuid4()),
-            summary=f"Suggested DAPT duration: {rule.summary}"[:140],
+            summary=f"Suggested DAPT duration: {rule.summary}"[:139],
             detail=f"{rule.text}\n\nConfidence: {rule.confidence}.\n\nSources: {citations}"
             f"\n\n{DISCLAIMER}",
             indicator="info",
@@ -858,13 +858,10 @@ def _dapt_service(request: CdsRequest, prefetch: _Prefetch, _base_url: str) -> C
     scored = _score_all(inputs)
     patient_id = request.context.get("patientId")
     patient_ref = f"Patient/{patient_id}" if isinstance(patient_id, str) and patient_id else None
-    draft_ids = [f"MedicationRequest/{o['id']}" for o in orders if isinstance(o.get("id"), str)]
     cards: list[Card] = []
     for name in DAPT_SCORES:
         if name in scored.results:
-            cards.append(
-                _result_card(scored.results[name], inputs, patient_ref or "Patient", draft_ids)
-            )
+            cards.append(_result_card(scored.results[name], inputs, patient_ref or "Patient"))
         else:
             cards.append(_missing_card(name, scored.missing[name]))
     duration = _duration_card(scored, orders, today)

@@ -34,9 +34,9 @@ from stentguide.interop._common import canonical, validated
 from stentguide.interop.runs import (
     PATIENT_SYSTEM,
     PCI_CODE,
-    _uuid,
     patient_resource,
     run_resources,
+    stable_urn,
 )
 from stentguide.knowledge import knowledge_path, read_yaml, validate_data
 from stentguide.protocols.engine import Session
@@ -135,14 +135,17 @@ def _lesion(index: int, case: CaseIn, refs: Mapping[str, str]) -> dict[str, Any]
 def case_to_bundle(case: StoredCase | CaseIn, runs: Iterable[Session] = ()) -> dict[str, Any]:
     """One case (and its protocol runs) as a ``collection`` Bundle."""
     uid = case.uid
-    refs = {"patient": _uuid("case", uid, "patient"), "procedure": _uuid("case", uid, "procedure")}
+    refs = {
+        "patient": stable_urn("case", uid, "patient"),
+        "procedure": stable_urn("case", uid, "procedure"),
+    }
     entries: list[tuple[str, dict[str, Any]]] = [
         (refs["patient"], patient_resource(case.patient_id))
     ]
     conditions: list[tuple[str, dict[str, Any]]] = []
     extra: list[tuple[str, dict[str, Any]]] = []
     for index, complication in enumerate(case.complications):
-        url = _uuid("case", uid, "complication", str(index))
+        url = stable_urn("case", uid, "complication", str(index))
         condition: dict[str, Any] = {
             "resourceType": "Condition",
             "verificationStatus": {
@@ -176,10 +179,10 @@ def case_to_bundle(case: StoredCase | CaseIn, runs: Iterable[Session] = ()) -> d
                     {"code": {"coding": [_code("success")]}, "valueBoolean": complication.success}
                 ],
             )
-            extra.append((_uuid("case", uid, "retrieval", str(index)), validated(retrieval)))
+            extra.append((stable_urn("case", uid, "retrieval", str(index)), validated(retrieval)))
     devices = [
         (
-            _uuid("case", uid, "device", role),
+            stable_urn("case", uid, "device", role),
             validated(
                 {
                     "resourceType": "Device",
@@ -224,9 +227,9 @@ def case_to_bundle(case: StoredCase | CaseIn, runs: Iterable[Session] = ()) -> d
     )
     entries += [
         (refs["procedure"], validated(procedure)),
-        (_uuid("case", uid, "access"), validated(access)),
+        (stable_urn("case", uid, "access"), validated(access)),
         *(
-            (_uuid("case", uid, "lesion", str(i)), validated(_lesion(i, case, refs)))
+            (stable_urn("case", uid, "lesion", str(i)), validated(_lesion(i, case, refs)))
             for i in range(len(case.lesions))
         ),
         *devices,
@@ -275,7 +278,7 @@ def export_fhir(registry: Registry, path: Path, *, where: CaseFilter | None = No
             "resourceType": "Bundle",
             "type": "collection",
             "entry": [
-                {"fullUrl": _uuid("case-bundle", b["identifier"]["value"]), "resource": b}
+                {"fullUrl": stable_urn("case-bundle", b["identifier"]["value"]), "resource": b}
                 for b in bundles
             ],
         }

@@ -44,9 +44,11 @@ __all__ = [
     "PATIENT_SYSTEM",
     "PCI_CODE",
     "RUN_SYSTEM",
+    "patient_resource",
     "run_bundle",
     "run_resources",
     "session_to_questionnaire_response",
+    "stable_urn",
 ]
 
 EXTENSION_ANSWERED_AT = canonical("extension", "answered-at")
@@ -61,7 +63,7 @@ OUTCOME_OBSERVATION_CODE = {
 }
 
 
-def _uuid(*parts: str) -> str:
+def stable_urn(*parts: str) -> str:
     """A stable ``urn:uuid`` for a resource derived from ``parts`` (same input, same id)."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'stentguide:' + ':'.join(parts))}"
 
@@ -199,7 +201,7 @@ def run_resources(
     """The run's own resources (QR, outcome, devices, provenance) as ``(fullUrl, resource)``."""
     protocol = session.protocol
     sid = session.session_id
-    qr_url = _uuid("run", sid, "qr")
+    qr_url = stable_urn("run", sid, "qr")
     entries: list[tuple[str, dict[str, Any]]] = [
         (
             qr_url,
@@ -212,7 +214,7 @@ def run_resources(
     if outcome is not None:
         entries.append(
             (
-                _uuid("run", sid, "outcome"),
+                stable_urn("run", sid, "outcome"),
                 validated(
                     {
                         "resourceType": "Observation",
@@ -231,7 +233,7 @@ def run_resources(
             )
         )
     for role, name in sorted(session.devices.items()):
-        device_url = _uuid("run", sid, "device", role)
+        device_url = stable_urn("run", sid, "device", role)
         entries.append(
             (
                 device_url,
@@ -246,7 +248,7 @@ def run_resources(
         )
         entries.append(
             (
-                _uuid("run", sid, "device-use", role),
+                stable_urn("run", sid, "device-use", role),
                 validated(
                     {
                         "resourceType": "DeviceUseStatement",
@@ -285,7 +287,7 @@ def run_resources(
             }
         ],
     }
-    entries.append((_uuid("run", sid, "provenance"), validated(provenance)))
+    entries.append((stable_urn("run", sid, "provenance"), validated(provenance)))
     return entries
 
 
@@ -304,8 +306,8 @@ def run_bundle(
 ) -> dict[str, Any]:
     """The run's timed record as a FHIR ``collection`` Bundle (see the module docstring)."""
     sid = session.session_id
-    patient_url = _uuid("patient", patient_id)
-    procedure_url = _uuid("run", sid, "procedure")
+    patient_url = stable_urn("patient", patient_id)
+    procedure_url = stable_urn("run", sid, "procedure")
     first, last = session.events[0], session.events[-1]
     procedure: dict[str, Any] = {
         "resourceType": "Procedure",
