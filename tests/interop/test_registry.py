@@ -17,9 +17,11 @@ from stentguide.cases.model import CaseIn, Complication, ComplicationKind
 from stentguide.errors import InputError
 from stentguide.interop.registry import (
     CASE_SYSTEM,
+    REGISTRY_SYSTEM,
     case_to_bundle,
     export_fhir,
     import_fhir,
+    registry_code_system,
     registry_map,
 )
 from stentguide.protocols import start
@@ -62,8 +64,16 @@ def test_cases_round_trip_through_fhir(tmp_path: Path, clock: FakeClock) -> None
         originals = {c.uid: _fields(c) for c in source.iter_cases()}
     document = json.loads(path.read_text(encoding="utf-8"))
     assert_round_trips(document)
+    codes = document["entry"][0]["resource"]
+    assert codes == registry_code_system()
+    known = {c["code"] for c in codes["concept"]}
+    pattern = rf'"system": "{re.escape(REGISTRY_SYSTEM)}", "code": "([^"]+)"'
+    used = set(re.findall(pattern, json.dumps(document)))
+    assert used and used <= known, used - known
     kinds = {
-        e["resource"]["resourceType"] for b in document["entry"] for e in b["resource"]["entry"]
+        e["resource"]["resourceType"]
+        for b in document["entry"][1:]
+        for e in b["resource"]["entry"]
     }
     assert {
         "Patient",
@@ -178,7 +188,7 @@ def test_cli_exports_and_imports_fhir(cli: CliRun, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["exported"] == 5
     document = json.loads(out.read_text())
-    assert {b["resource"]["identifier"]["system"] for b in document["entry"]} == {CASE_SYSTEM}
+    assert {b["resource"]["identifier"]["system"] for b in document["entry"][1:]} == {CASE_SYSTEM}
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     result = cli("cases", "import", str(out), "--as", "fhir", "--db", other)
     assert result.returncode == 0, result.stderr

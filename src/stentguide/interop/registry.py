@@ -27,13 +27,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stentguide.cases.model import CaseIn, StoredCase
+from stentguide.cases.model import (
+    Access,
+    CaseIn,
+    ComplicationKind,
+    RetrievalTechnique,
+    StoredCase,
+    Vessel,
+)
 from stentguide.cases.store import CaseFilter, Registry
 from stentguide.errors import InputError, SessionError
-from stentguide.interop._common import canonical, validated
+from stentguide.interop._common import canonical, metadata, validated
 from stentguide.interop.runs import (
     PATIENT_SYSTEM,
     PCI_CODE,
+    REGISTRY_SYSTEM,
     patient_resource,
     run_resources,
     stable_urn,
@@ -47,11 +55,56 @@ __all__ = [
     "case_to_bundle",
     "export_fhir",
     "import_fhir",
+    "registry_code_system",
     "registry_map",
 ]
 
 CASE_SYSTEM = canonical("identifier", "case")
-REGISTRY_SYSTEM = canonical("codesystem", "registry")
+_ELEMENTS = {
+    "access-site": "Arterial access site",
+    "lesion": "Treated lesion",
+    "vessel": "Treated vessel",
+    "cto": "Chronic total occlusion",
+    "calcified": "Calcified lesion",
+    "retrieval-technique": "Stent-loss retrieval technique",
+    "success": "Retrieval succeeded",
+    "pathway-outcome": "Outcome of a stentguide management pathway",
+}
+
+
+def registry_code_system() -> dict[str, Any]:
+    """The registry's codes: its elements, the values of its enumerations, the pathways."""
+    from stentguide import __version__
+    from stentguide.protocols import load_protocols
+
+    concepts = [{"code": code, "display": display} for code, display in _ELEMENTS.items()]
+    for prefix, values in (
+        ("access", Access),
+        ("vessel", Vessel),
+        ("complication", ComplicationKind),
+        ("technique", RetrievalTechnique),
+    ):
+        concepts += [
+            {"code": f"{prefix}/{v.value}", "display": v.value.replace("_", " ")} for v in values
+        ]
+    concepts += [{"code": f"pathway/{p.id}", "display": p.title} for p in load_protocols().values()]
+    return validated(
+        {
+            "resourceType": "CodeSystem",
+            "id": "registry",
+            **metadata(
+                kind="codesystem",
+                slug="registry",
+                version=__version__,
+                title="stentguide registry codes",
+            ),
+            "description": "Elements and values of the stentguide case registry.",
+            "caseSensitive": True,
+            "content": "complete",
+            "count": len(concepts),
+            "concept": concepts,
+        }
+    )
 
 
 class MapField(BaseModel):
@@ -273,13 +326,17 @@ def export_fhir(registry: Registry, path: Path, *, where: CaseFilter | None = No
             procedure["note"] = [{"text": f"not exported: {s}"} for s in skipped]
             bundle = validated(bundle)
         bundles.append(bundle)
+    codes = registry_code_system()
     document = validated(
         {
             "resourceType": "Bundle",
             "type": "collection",
             "entry": [
-                {"fullUrl": stable_urn("case-bundle", b["identifier"]["value"]), "resource": b}
-                for b in bundles
+                {"fullUrl": codes["url"], "resource": codes},
+                *(
+                    {"fullUrl": stable_urn("case-bundle", b["identifier"]["value"]), "resource": b}
+                    for b in bundles
+                ),
             ],
         }
     )

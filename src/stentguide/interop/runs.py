@@ -43,6 +43,7 @@ __all__ = [
     "EXTENSION_ANSWERED_AT",
     "PATIENT_SYSTEM",
     "PCI_CODE",
+    "REGISTRY_SYSTEM",
     "RUN_SYSTEM",
     "patient_resource",
     "run_bundle",
@@ -56,8 +57,9 @@ PATIENT_SYSTEM = canonical("identifier", "patient")
 RUN_SYSTEM = canonical("identifier", "run")
 SNOMED = "http://snomed.info/sct"
 PCI_CODE = {"system": SNOMED, "code": "415070008", "display": "Percutaneous coronary intervention"}
+REGISTRY_SYSTEM = canonical("codesystem", "registry")
 OUTCOME_OBSERVATION_CODE = {
-    "system": canonical("codesystem", "registry"),
+    "system": REGISTRY_SYSTEM,
     "code": "pathway-outcome",
     "display": "Outcome of a stentguide management pathway",
 }
@@ -211,6 +213,33 @@ def run_resources(
     outcome = session.outcome
     first, last = session.events[0], session.events[-1]
     period = {"start": _at(first), "end": _at(last)}
+    entries.append(
+        (
+            stable_urn("run", sid, "condition"),
+            validated(
+                {
+                    "resourceType": "Condition",
+                    "verificationStatus": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/"
+                                "condition-ver-status",
+                                "code": "confirmed",
+                            }
+                        ]
+                    },
+                    "code": {
+                        "coding": [{"system": REGISTRY_SYSTEM, "code": f"pathway/{protocol.id}"}],
+                        "text": protocol.title,
+                    },
+                    "subject": {"reference": patient_ref},
+                    "onsetDateTime": _at(first),
+                    "evidence": [{"detail": [{"reference": qr_url}]}],
+                    "note": [{"text": "The complication the pathway run managed."}],
+                }
+            ),
+        )
+    )
     if outcome is not None:
         entries.append(
             (
