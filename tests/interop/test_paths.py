@@ -106,6 +106,12 @@ def test_every_path_reaches_the_engines_outcome(protocol_id: str) -> None:
         for item in qr["item"]:
             assert item["linkId"] in items
             assert _enabled(items[item["linkId"]], qr), item["linkId"]
+            options = [o["valueCoding"] for o in items[item["linkId"]].get("answerOption", [])]
+            for answer in item["answer"]:
+                if "valueCoding" in answer:
+                    assert answer["valueCoding"] in options, item["linkId"]
+                else:
+                    assert items[item["linkId"]]["type"] == "quantity"
         answered = {i["linkId"] for i in qr["item"]}
         for link_id, item in items.items():
             if link_id not in answered and "." not in link_id:
