@@ -193,6 +193,12 @@ def test_cli_exports_and_imports_fhir(cli: CliRun, tmp_path: Path) -> None:
     result = cli("cases", "import", str(out), "--as", "fhir", "--db", other)
     assert result.returncode == 0, result.stderr
     assert "imported 5 case(s)" in result.stdout
+    again = tmp_path / "again.json"
+    assert cli("cases", "export", str(again), "--format", "fhir").returncode == 0
+    assert json.loads(again.read_text())["entry"][0]["resource"]["resourceType"] == "CodeSystem"
+    third = f"sqlite:///{tmp_path / 'third.sqlite'}"
+    result = cli("cases", "import", str(again), "--format", "fhir", "--db", third)
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_mapping_table_covers_every_field_and_the_docs_show_it() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import os
 import sys
 from pathlib import Path
@@ -39,6 +40,11 @@ ActorOption = Annotated[
     ),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+ExchangeFormat = enum.StrEnum("ExchangeFormat", ["text", "json", "fhir"])
+ExchangeFormatOption = Annotated[
+    ExchangeFormat,
+    typer.Option("--format", help="Report format (text or json); fhir: the file is FHIR."),
+]
 
 cases_app = typer.Typer(
     help="Registry of PCI cases: list, show, import, export, statistics.", no_args_is_help=True
@@ -188,13 +194,13 @@ def export_cases(
     since: SinceOpt = None,
     until: UntilOpt = None,
     complication: ComplicationOpt = None,
-    fmt: FormatOption = OutputFormat.text,
+    fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
-    """Export cases to CSV, Parquet or a JSON archive (with protocol runs)."""
+    """Export cases to CSV, Parquet, a JSON archive (with protocol runs) or FHIR."""
     from stentguide.cases.exchange import export_archive, export_table
     from stentguide.interop.registry import export_fhir
 
-    kind = (as_ or path.suffix.lstrip(".")).lower()
+    kind = "fhir" if fmt == "fhir" else (as_ or path.suffix.lstrip(".")).lower()
     with _open(db) as registry:
         where = _filter(patient, operator, since, until, complication)
         count = (
@@ -204,7 +210,7 @@ def export_cases(
             if kind == "fhir"
             else export_table(registry, path, fmt=kind, where=where)
         )
-    if fmt is OutputFormat.json:
+    if fmt == "json":
         print_json({"exported": count, "path": str(path)})
     else:
         console.print(f"exported {count} case(s) to {path}")
@@ -217,7 +223,7 @@ def import_cases(
     db: DbOption = None,
     as_: ExportAs = None,
     actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
+    fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
     """Import cases, all or nothing; bad rows are reported by row and field."""
     from stentguide.cases.exchange import import_archive, import_table
@@ -225,7 +231,7 @@ def import_cases(
 
     if not path.is_file():
         fail(f"path: {path} does not exist")
-    kind = (as_ or path.suffix.lstrip(".")).lower()
+    kind = "fhir" if fmt == "fhir" else (as_ or path.suffix.lstrip(".")).lower()
     with _open(db) as registry:
         who = resolve_actor(actor)
         count = (
@@ -235,7 +241,7 @@ def import_cases(
             if kind == "fhir"
             else import_table(registry, path, actor=who, fmt=kind)
         )
-    if fmt is OutputFormat.json:
+    if fmt == "json":
         print_json({"imported": count})
     else:
         console.print(f"imported {count} case(s) from {path}")
