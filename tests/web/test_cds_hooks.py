@@ -475,3 +475,19 @@ def test_the_cds_endpoints_are_fuzzed_without_a_server_error(server: LiveServer)
             fuzz()
         except Exception as exc:
             pytest.fail(f"{operation.method.upper()} {operation.path}: {exc}")
+
+
+def test_the_api_serves_a_pathway_and_a_run_as_fhir(client: httpx.Client) -> None:
+    bundle = client.get("/api/protocols/partial-stent-loss/fhir")
+    assert bundle.status_code == 200
+    assert [e["resource"]["resourceType"] for e in bundle.json()["entry"]][:2] == [
+        "PlanDefinition",
+        "Questionnaire",
+    ]
+    assert client.get("/api/protocols/no-such-pathway/fhir").status_code == 404
+    run = client.post("/api/sessions", json={"protocol_id": "partial-stent-loss"}).json()
+    response = client.get(f"/api/sessions/{run['session_id']}/fhir")
+    assert response.status_code == 200
+    qr = response.json()
+    assert qr["resourceType"] == "QuestionnaireResponse" and qr["status"] == "in-progress"
+    assert client.get("/api/sessions/0123456789abcdef0123456789abcdef/fhir").status_code == 404
