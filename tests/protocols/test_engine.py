@@ -86,7 +86,7 @@ def test_wrong_answer_and_wrong_node_are_refused(clock: FakeClock) -> None:
     session = start("partial-stent-loss", clock=clock)
     with pytest.raises(SessionError, match="no answer 'maybe'; expected one of: stripped-crossing"):
         session.record("mechanism", "maybe")
-    with pytest.raises(SessionError, match="current step is 'mechanism', not 'en-bloc'"):
+    with pytest.raises(SessionError, match="current step is 'balloon-position', not 'en-bloc'"):
         session.record("en-bloc", "removed")
     with pytest.raises(SessionError, match="does not show key message"):
         session.acknowledge("mechanism", ["keep-wire"])
