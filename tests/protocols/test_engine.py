@@ -89,7 +89,7 @@ def test_wrong_answer_and_wrong_node_are_refused(clock: FakeClock) -> None:
     with pytest.raises(SessionError, match="current step is 'balloon-position', not 'en-bloc'"):
         session.record("en-bloc", "removed")
     with pytest.raises(SessionError, match="does not show key message"):
-        session.acknowledge("mechanism", ["keep-wire"])
+        session.acknowledge("balloon-position", ["never-force"])
     with pytest.raises(SessionError, match="nothing to undo"):
         session.undo()
 

@@ -104,7 +104,8 @@ class Step:
     @property
     def new_messages(self) -> list[str]:
         """Key messages shown in full: neither acknowledged here nor at an earlier step."""
-        return [k for k, _, acked in self.key_messages if not acked and k not in self.known_messages]
+        known = self.known_messages
+        return [k for k, _, acked in self.key_messages if not acked and k not in known]
 
     @property
     def is_outcome(self) -> bool:
@@ -287,7 +288,7 @@ class Session:
         given = [
             answer_id
             for answer_id, sets in options
-            if sets and all(name in state.facts and state.facts[name] == v for name, v in sets.items())
+            if sets and all(state.facts.get(name) == v for name, v in sets.items())
         ]
         return given[0] if len(given) == 1 else None
 
