@@ -41,6 +41,7 @@ from stentguide.cases import Registry
 from stentguide.cases.tokens import TokenSigner
 from stentguide.cases.users import Role, User, UserStore
 from stentguide.errors import InputError, StentguideError
+from stentguide.web.demo_login import DemoAutoLogin, demo_database_in_use
 from stentguide.web.deps import ACTOR_STATE
 from stentguide.web.errors import is_api
 
@@ -260,6 +261,10 @@ def install_login(app: FastAPI) -> None:
     if app.state.settings.demo:
         demo = _demo_admin(_registry(app))
         app.state.demo_login = demo
+        if demo_database_in_use(app):
+            app.add_middleware(
+                DemoAutoLogin, owner=app, username=demo.username, cookie=SESSION_COOKIE
+            )
         sys.stderr.write(
             f"demo mode: log in as {demo.username!r} with password {demo.password!r} "
             "(synthetic data only; a new password at every start)\n"
