@@ -132,14 +132,18 @@ def test_run_output_file_is_not_half_written(cli: CliRun, tmp_path: Path) -> Non
 
 def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
     # menu: 1 = first pathway (partial-stent-loss, alphabetical file order)
-    keys = "\n".join(["1", "4", "y", "u", "1", "y", "1", "y", "1"]) + "\n"
+    # balloon partly inside (the first action follows at once), did not enter, key messages
+    # acknowledged (after an answer that is not y/n), undo, entered; the mechanism at the end
+    keys = "\n".join(["1", "1", "2", "x", "y", "u", "1", "4"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "choose the situation" in out
-    assert "Key messages" in out and "Always ensure adequate anticoagulation" in out
-    assert "undo      answer 'balloon-partly-inside'" not in out  # undo was of the mechanism step
-    assert "undo      answer 'unknown'" in out
+    assert "Always ensure adequate anticoagulation" in out
+    assert "Type y or n." in out
+    assert "undo      answer 'did-not-enter'" in out
+    assert "For the record: Which mechanism best describes what happened?" in out
+    assert "Not clear" in out.split("Record of")[-1]
     assert "Outcome: Stent retrieved into the guiding catheter (retrieved)" in out
 
 
@@ -147,7 +151,7 @@ def test_interactive_run_stops_cleanly_at_end_of_input(cli: CliRun) -> None:
     result = cli("run", "stent-loss-no-wire", input="1\n")
     assert result.returncode == 0
     assert "Stopped before an outcome" in result.stdout
-    assert "In progress at: Which coronary artery?" in result.stdout
+    assert "In progress at: Snare or grasp the stent in the coronary artery" in result.stdout
 
 
 def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
@@ -166,7 +170,7 @@ def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
 
 
 def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> None:
-    result = cli("run", "stent-loss-no-wire", input="1\ny\n2\n")
+    result = cli("run", "stent-loss-no-wire", input="1\n2\ny\n")
     assert result.returncode == 0, result.stderr
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
@@ -186,7 +190,7 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
-    keys = "\n".join(["1", "4", "y", "3", "y", "1", "y", "2"]) + "\n"
+    keys = "\n".join(["1", "3", "", "y", "1"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     assert "Continue with 'Stent lost without the guidewire" in result.stdout

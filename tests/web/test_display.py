@@ -31,29 +31,32 @@ def two_workers(database_url: str) -> Iterator[tuple[str, str]]:
 
 
 def _follow(database_url: str) -> None:
-    with two_workers(database_url) as (first, second):
-        with LoggedIn(first, "olga") as nurse, LoggedIn(second, "vic") as room:
-            started = nurse.post("/api/sessions", json={"protocol_id": "partial-stent-loss"})
-            run = started.json()
-            page = room.get(f"/runs/{run['session_id']}/display")
-            assert page.status_code == 200 and "Where are the balloon and the wire?" in page.text
-            seq = run["timeline"][-1]["seq"]
-            url = f"/runs/{run['session_id']}/display/events?seq={seq}"
-            with room.stream("GET", url, timeout=60) as stream:
-                lines = stream.iter_lines()
-                assert next(lines).startswith("retry:")
-                answered = nurse.post(
-                    f"/api/sessions/{run['session_id']}/answers",
-                    json={"node": "balloon-position", "answer": "balloon-partly-inside"},
-                )
-                assert answered.status_code == 200
-                for line in lines:
-                    if line.startswith("data:"):
-                        data = json.loads(line.removeprefix("data:"))
-                        break
-            assert data["seq"] > seq
-            assert "Inflate the stent&#39;s own balloon" in data["html"]
-            assert "3 atm" in data["html"]
+    with (
+        two_workers(database_url) as (first, second),
+        LoggedIn(first, "olga") as nurse,
+        LoggedIn(second, "vic") as room,
+    ):
+        started = nurse.post("/api/sessions", json={"protocol_id": "partial-stent-loss"})
+        run = started.json()
+        page = room.get(f"/runs/{run['session_id']}/display")
+        assert page.status_code == 200 and "Where are the balloon and the wire?" in page.text
+        seq = run["timeline"][-1]["seq"]
+        url = f"/runs/{run['session_id']}/display/events?seq={seq}"
+        with room.stream("GET", url, timeout=60) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            answered = nurse.post(
+                f"/api/sessions/{run['session_id']}/answers",
+                json={"node": "balloon-position", "answer": "balloon-partly-inside"},
+            )
+            assert answered.status_code == 200
+            for line in lines:
+                if line.startswith("data:"):
+                    data = json.loads(line.removeprefix("data:"))
+                    break
+        assert data["seq"] > seq
+        assert "Inflate the stent&#39;s own balloon" in data["html"]
+        assert "3 atm" in data["html"]
 
 
 def test_display_follows_a_run_through_another_worker_on_sqlite(db_path: str) -> None:
@@ -65,7 +68,9 @@ def test_display_follows_a_run_through_another_worker_on_postgresql(pg_url: str)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_last_seq_is_the_newest_event(backend: str, db_path: str, request: pytest.FixtureRequest) -> None:
+def test_last_seq_is_the_newest_event(
+    backend: str, db_path: str, request: pytest.FixtureRequest
+) -> None:
     url = db_path if backend == "sqlite" else request.getfixturevalue("pg_url")
     with Registry.open(url) as registry:
         runs = Runs(registry)
