@@ -41,8 +41,12 @@ def test_the_first_action_follows_branching_questions_only(protocol_id: str) -> 
     }
 
 
+def _after_act(session: Session) -> Session:
+    return session.record("check-act", "adequate")
+
+
 def test_a_question_for_the_record_is_asked_after_the_action(clock: FakeClock) -> None:
-    session = start("partial-stent-loss", clock=clock)
+    session = _after_act(start("partial-stent-loss", clock=clock))
     assert session.current.id == "balloon-position"
     assert [q.id for q in session.pending_record] == ["mechanism"]
     session = session.record("balloon-position", "balloon-partly-inside")
@@ -62,7 +66,7 @@ def test_a_question_for_the_record_is_asked_after_the_action(clock: FakeClock) -
 
 
 def test_at_the_end_the_questions_for_the_record_can_still_be_answered(clock: FakeClock) -> None:
-    session = start("partial-stent-loss", clock=clock)
+    session = _after_act(start("partial-stent-loss", clock=clock))
     session = session.record("balloon-position", "balloon-partly-inside")
     session = session.record("inflate-stent-balloon", "entered-guide")
     assert session.finished and [q.id for q in session.pending_record] == ["mechanism"]
@@ -74,13 +78,15 @@ def test_at_the_end_the_questions_for_the_record_can_still_be_answered(clock: Fa
 
 def test_a_known_fact_is_never_asked_again(clock: FakeClock) -> None:
     known = start("partial-stent-loss", {"facts": {"mechanism": "stripped"}}, clock=clock)
-    assert known.pending_record == []
-    first = start("partial-stent-loss", clock=clock)
+    assert _after_act(known).pending_record == []
+    first = _after_act(start("partial-stent-loss", clock=clock))
     first = first.record("balloon-position", "balloon-out-wire-through")
     assert first.outcome is not None and first.outcome.continue_with == "stent-loss-wire-in-place"
     protocol = get_protocol("stent-loss-wire-in-place")
     following = start(protocol, first.handover(protocol), clock=clock)
-    # the wire is known to be through the stent: the first action is shown at once
+    assert following.current.id == "check-act"  # the ACT first, in every loss pathway
+    following = following.record("check-act", "adequate")
+    # the wire is known to be through the stent: the retrieval comes next, no question
     assert following.current.id == "small-balloon"
     assert following.inferred == [("confirm-wire", "coronary-wire-through")]
     assert [q.id for q in following.pending_record] == ["left-main"]
@@ -88,16 +94,17 @@ def test_a_known_fact_is_never_asked_again(clock: FakeClock) -> None:
 
 def test_key_messages_are_shown_in_full_only_where_new(clock: FakeClock) -> None:
     session = start("partial-stent-loss", clock=clock)
-    assert session.step().new_messages == ["keep-wire", "watch-markers"]
-    session = session.record(
-        "balloon-position", "balloon-partly-inside", acknowledge=["keep-wire", "watch-markers"]
-    )
+    assert session.step().new_messages == ["anticoagulation", "keep-wire"]
+    session = session.record("check-act", "adequate", acknowledge="all")
     step = session.step()
-    assert step.new_messages == ["anticoagulation", "align-guide", "never-force"]
-    assert step.known_messages == {"keep-wire", "watch-markers"}
+    assert step.new_messages == [k for k, _, _ in step.key_messages if k not in step.known_messages]
+    session = session.record("balloon-position", "balloon-partly-inside")
+    step = session.step()
+    assert step.known_messages == {"anticoagulation", "keep-wire"}
+    assert step.new_messages == ["watch-markers", "align-guide", "never-force"]
     entered = [e for e in session.events if isinstance(e, EnteredEvent)][-1]
-    assert entered.data.key_messages_new == ["anticoagulation", "align-guide", "never-force"]
-    assert entered.data.key_messages_known == ["keep-wire", "watch-markers"]
+    assert entered.data.key_messages_new == ["watch-markers", "align-guide", "never-force"]
+    assert entered.data.key_messages_known == ["anticoagulation", "keep-wire"]
 
 
 def test_stop_now_ends_the_run_and_undo_resumes_it(clock: FakeClock) -> None:

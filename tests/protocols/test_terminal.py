@@ -81,19 +81,24 @@ def test_first_action_in_one_keystroke_on_an_80x24_screen_and_ctrl_c_saves(
     tmp_path: Path,
 ) -> None:
     term = Terminal(tmp_path, "run", "partial-stent-loss")
+    screen = term.read_until("Choose 1-2")  # no keystroke: the first action, check the ACT
+    step = screen[screen.rindex("ACTION") :].splitlines()
+    assert len(step) <= 24 - 1 and "ACT" in " ".join(step)
+    term.press("1")  # one keystroke, no Enter
+    term.read_until("Key messages read and acted on? [y/n]")
+    term.press("x")
+    term.read_until("Type y or n.")
+    term.press("y")
+    term.read_until("Where are the balloon and the wire?")
     term.read_until("Choose 1-3")
-    term.press("1")  # one keystroke, no Enter: the balloon is still partly inside the stent
-    screen = term.read_until("Choose 1-2")
+    term.press("1")  # the balloon is still partly inside the stent
+    screen = term.read_until("Choose 1-3")
     step = screen[screen.rindex("ACTION") :].splitlines()
     assert len(step) <= 24 - 1, "\n".join(step)  # the panel and its prompt fit the screen
     assert all(len(line) <= 80 for line in screen.splitlines())
     shown = " ".join(step)
     assert "3 atm" in shown and "Inflate the stent's own delivery balloon" in shown
     assert "Did the stent enter the guiding catheter?" in shown
-    term.press("2")
-    term.read_until("Key messages read and acted on? [y/n]")
-    term.press("x")
-    term.read_until("Type y or n.")
     term.press("\x03")  # Ctrl-C
     code = term.wait()
     out = term.screen_text()
@@ -102,9 +107,9 @@ def test_first_action_in_one_keystroke_on_an_80x24_screen_and_ctrl_c_saves(
     assert match, out
     with Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}") as registry:
         stored = registry.runs.load(match.group(1))
-        assert [e.type for e in stored.events].count("answered") == 1
+        assert [e.type for e in stored.events].count("answered") == 2
     again = Terminal(tmp_path, "run", "--resume", match.group(1))
-    screen = again.read_until("Choose 1-2")
+    screen = again.read_until("Choose 1-3")
     assert "Inflate the stent" in screen
     again.press("q")
     assert again.wait() == 0
@@ -112,7 +117,7 @@ def test_first_action_in_one_keystroke_on_an_80x24_screen_and_ctrl_c_saves(
 
 def test_ctrl_c_without_the_registry_saves_a_file_it_names(tmp_path: Path) -> None:
     term = Terminal(tmp_path, "run", "stent-undeliverable", "--no-store")
-    term.read_until("Choose 1-3")
+    term.read_until("Choose 1-")
     term.press("\x03")
     assert term.wait() == 130
     out = term.screen_text()

@@ -39,7 +39,7 @@ def _follow(database_url: str) -> None:
         started = nurse.post("/api/sessions", json={"protocol_id": "partial-stent-loss"})
         run = started.json()
         page = room.get(f"/runs/{run['session_id']}/display")
-        assert page.status_code == 200 and "Where are the balloon and the wire?" in page.text
+        assert page.status_code == 200 and "Check anticoagulation first" in page.text
         seq = run["timeline"][-1]["seq"]
         url = f"/runs/{run['session_id']}/display/events?seq={seq}"
         with room.stream("GET", url, timeout=60) as stream:
@@ -47,7 +47,7 @@ def _follow(database_url: str) -> None:
             assert next(lines).startswith("retry:")
             answered = nurse.post(
                 f"/api/sessions/{run['session_id']}/answers",
-                json={"node": "balloon-position", "answer": "balloon-partly-inside"},
+                json={"node": "check-act", "answer": "adequate"},
             )
             assert answered.status_code == 200
             for line in lines:
@@ -55,8 +55,7 @@ def _follow(database_url: str) -> None:
                     data = json.loads(line.removeprefix("data:"))
                     break
         assert data["seq"] > seq
-        assert "Inflate the stent&#39;s own balloon" in data["html"]
-        assert "3 atm" in data["html"]
+        assert "Where are the balloon and the wire?" in data["html"]
 
 
 def test_display_follows_a_run_through_another_worker_on_sqlite(db_path: str) -> None:
@@ -78,6 +77,6 @@ def test_last_seq_is_the_newest_event(
         before = runs.last_seq(session.session_id)
         assert before == session.events[-1].seq
         assert not registry.runs.changed_since(session.session_id, before)
-        runs.answer(session.session_id, "balloon-position", "wire-lost", actor="dr-b")
+        runs.answer(session.session_id, "check-act", "adequate", actor="dr-b")
         assert registry.runs.changed_since(session.session_id, before)
         assert runs.last_seq("0" * 32) == -1

@@ -63,13 +63,13 @@ def test_runs_need_a_login_and_the_operator_role(
     started = anonymous.post("/api/sessions", json={"protocol_id": "partial-stent-loss"})
     assert started.status_code == 401
     node = _step(client.get(run).text)[0]
-    answer = {"node": node, "answer": "balloon-partly-inside"}
+    answer = {"node": node, "answer": "adequate"}
     assert viewer.post(f"/api/sessions/{run_id}/answers", json=answer).status_code == 403
     assert viewer.post(f"{run}/answer", data=answer).status_code == 403
     assert anonymous.post(f"/api/sessions/{run_id}/undo", json={}).status_code == 401
     forged = client.post(f"{run}/answer", data={**answer, "csrf_token": "forged"})
     assert forged.status_code == 403
-    assert client.get(run).text.count('name="answer" value="balloon-partly-inside"') == 1
+    assert client.get(run).text.count('name="answer" value="adequate"') == 1
     assert "Recent runs" in client.get("/").text and "olga" in client.get("/").text
 
 
@@ -171,6 +171,7 @@ LEAFLET_FORM = {
     "antiplatelet_months": "12",
     "procedure_date": "2025-12-31",
     "language": "fr",
+    "centre_phone": "01 23 45 67 89",
     "patient_first_name": "Anne",
 }
 

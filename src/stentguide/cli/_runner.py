@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -17,6 +18,7 @@ from stentguide.cli._common import DISCLAIMER
 from stentguide.errors import SessionError
 from stentguide.protocols import OutcomeNode, Session, Step, get_protocol, render_record, start
 from stentguide.protocols.model import ActionNode
+from stentguide.protocols.render import render_header
 
 __all__ = [
     "Interrupted",
@@ -83,7 +85,7 @@ def step_panel(
 
 def _read(console: Console, prompt: str) -> str | None:
     try:
-        return console.input(prompt).strip()
+        return console.input(escape(prompt)).strip()
     except EOFError:
         return None
 
@@ -214,7 +216,7 @@ def run_interactive(
     store keeps the run even if the terminal is closed mid-way.
     """
     protocol = session.protocol
-    console.print(f"[bold]{protocol.title}[/bold] [dim]· {DISCLAIMER}[/dim]")
+    console.print(Panel.fit(Text(render_header(protocol)), subtitle=DISCLAIMER))
     shorts = {k: m.short or m.text for k, m in protocol.key_messages.items()}
     while True:
         step = session.step()

@@ -67,6 +67,7 @@ def _plan_from_form(form: FormData) -> dict[str, Any]:
         "second_antiplatelet",
         "procedure_date",
         "language",
+        "centre_phone",
         "patient_first_name",
     ):
         raw = str(form.get(field, "")).strip()
