@@ -28,6 +28,7 @@ typecheck: install
 
 pytest: install
 	@scripts/system-deps.sh test
+	@scripts/a11y-deps.sh
 	@scripts/ensure-postgres.sh
 	$(BIN)/pytest
 

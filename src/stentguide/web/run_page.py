@@ -63,6 +63,7 @@ class Extras:
     key_messages: list[KeyMessageItem]
     record_questions: list[RecordQuestion]
     undo_label: str | None
+    undo_what: str | None
     group: str | None
     group_label: str | None
     device_checks: list[Any]
@@ -131,11 +132,13 @@ def run_extras(request: Request, session: Session, *, with_cases: bool = True) -
     """Everything the step page shows beyond :func:`~stentguide.web.views.session_view`."""
     registry: Registry = request.app.state.registry
     last = session.last_answer
-    undo_label = None
+    undo_label = undo_what = None
     if last is not None:
         title, label = last
-        undo_label = f"Undo “{label}”" if label != "Stop now" else "Undo the stop and resume"
-        undo_label += f" ({title})" if label != "Stop now" else ""
+        if label == "Stop now":
+            undo_label, undo_what = "Undo the stop and resume the run", "the stop"
+        else:
+            undo_label, undo_what = f"Undo “{label}” ({title})", f"“{label}”"
     category = session.ending_category
     group = OutcomeCategory(category).group if category else None
     declared = session.devices
@@ -144,6 +147,7 @@ def run_extras(request: Request, session: Session, *, with_cases: bool = True) -
         key_messages=key_message_items(session),
         record_questions=record_questions(session),
         undo_label=undo_label,
+        undo_what=undo_what,
         group=group.value if group else None,
         group_label=group.label if group else None,
         device_checks=checks,
