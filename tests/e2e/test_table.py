@@ -124,8 +124,9 @@ def _paths(protocol_id: str) -> dict[str, list[tuple[str, str | float]]]:
         if isinstance(question, AssessNode | ActionNode) and question.number is not None:
             low = question.number.minimum
             choices = [low if b.min is None else b.min for b in question.number.branches]
-        for answer in choices:
-            queue.append((session.record(node, answer), [*answers, (node, answer)]))
+        queue.extend(
+            (session.record(node, answer), [*answers, (node, answer)]) for answer in choices
+        )
     return found
 
 
@@ -213,9 +214,11 @@ def _check_flowchart(page: Any, size: str, node_id: str) -> None:
         const box = document.querySelector('.flowchart');
         const cur = box.querySelector('.fc-current');
         const b = box.getBoundingClientRect(), c = cur.getBoundingClientRect();
+        const px = (t) => parseFloat(getComputedStyle(t).fontSize);
         const sizes = Array.from(box.querySelectorAll('text')).map(
-            (t) => t.getBoundingClientRect().height > 0 ? parseFloat(getComputedStyle(t).fontSize) : 99);
-        return {visible: c.left < b.right && c.right > b.left && c.top < b.bottom && c.bottom > b.top,
+            (t) => t.getBoundingClientRect().height > 0 ? px(t) : 99);
+        const inside = c.left < b.right && c.right > b.left && c.top < b.bottom;
+        return {visible: inside && c.bottom > b.top,
                 smallest: Math.min(...sizes)};
         }"""
     )
