@@ -1,10 +1,10 @@
 """Login for the web app: signed session cookies, roles and CSRF checks.
 
 The rule the app follows: reading the pathways, the device checker, the risk
-calculators and the leaflets needs no login, and protocol runs may be recorded
-anonymously; anything that shows or changes registry cases (the case pages,
-import and export, the quality dashboard) needs a login, and managing users
-needs the admin role (roles are ordered viewer < operator < admin, see
+calculators and the leaflets needs no login; protocol runs (see
+:mod:`stentguide.web.run_access`) and anything that shows or changes registry
+cases (the case pages, import and export, the quality dashboard) need a login,
+and managing users needs the admin role (roles are ordered viewer < operator < admin, see
 :class:`stentguide.cases.users.Role`).
 
 A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token

@@ -188,6 +188,11 @@ def _label_lines(text: str) -> list[str]:
     return lines
 
 
+def grouped_next(edges: Sequence[tuple[str, str, str]], source: str) -> list[str]:
+    """The labels of every edge leaving ``source``."""
+    return [label for a, _b, label in edges if a == source]
+
+
 def _short(text: str, width: int = _EDGE_LABEL) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -196,8 +201,8 @@ def _edge_label_at(points: list[tuple[float, float]], index: int) -> tuple[float
     """Where an edge's answer label goes: just below its source box, fanned by answer."""
     (x0, y0), (x1, _y1) = points[0], points[1]
     top = y0 + NODE_HEIGHT / 2
-    t = 0.42
-    return x0 + (x1 - x0) * t, top + V_GAP * t + (index % 2) * 12
+    t = 0.55
+    return x0 + (x1 - x0) * t, top + V_GAP * t + (index % 2) * 14 - 4
 
 
 def protocol_svg(
@@ -248,13 +253,19 @@ def protocol_svg(
     ]
     labels = []
     fan: dict[str, int] = {}
+    grouped: dict[tuple[str, str], list[str]] = {}
     for a, b, label in edges:
+        grouped.setdefault((a, b), []).append(label)
+    for (a, b), names in grouped.items():
         points = lay.routes[(a, b)]
         css = "fc-edge taken" if (a, b) in taken else "fc-edge"
+        label = " / ".join(names)
         out.append(
             f'<path class="{css}" d="{_path_d(points)}" marker-end="url(#arrow)">'
             f"<title>{escape(label)}</title></path>"
         )
+        if len(names) > 1:
+            label = "any answer" if len(names) == len(set(grouped_next(edges, a))) else label
         index = fan.get(a, 0)
         fan[a] = index + 1
         lx, ly = _edge_label_at(points, index)
