@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck pytest bench docs-images clean
+.PHONY: install run test lint typecheck imports pytest bench docs-images clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -26,13 +26,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict src
 
+# the import contracts of pyproject.toml: the core never imports a face; layers top to bottom
+imports: install
+	$(BIN)/lint-imports --no-cache
+
 pytest: install
 	@scripts/system-deps.sh test
 	@scripts/a11y-deps.sh
 	@scripts/ensure-postgres.sh
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck imports pytest
 
 bench: install
 	$(BIN)/python -m bench

@@ -133,14 +133,19 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
 
 
 def _print_result(result: ScoreResult) -> None:
-    value = result.points if result.points is not None else result.value
-    console.print(f"[bold]{result.title}[/bold]: {value} {result.unit}")
+    console.print(f"[bold]{result.title}[/bold]: {result.summary}")
     if result.category:
         console.print(f"Category: [bold]{result.category}[/bold] ({result.category_label})")
+    for field, by in result.derived.items():
+        console.print(f"Computed: {field} = {result.inputs[field]:g} by {by}")
+    for rate in result.rates:
+        console.print(f"Rate: {rate.label} {rate.percent:g}% ({rate.confidence})")
     if result.near_cutoff:
         console.print("[yellow]Near a cut-off: within the reconstruction's uncertainty.[/yellow]")
     if result.outcome_text:
         console.print(f"Published figures: {result.outcome_text}")
+    for step in result.next_steps:
+        console.print(f"What next: {step.text} ({', '.join(step.sources)})")
     table = Table(show_header=True)
     for column in ("item", "met", "points"):
         table.add_column(column)

@@ -94,18 +94,23 @@ class LeafletPlan(BaseModel):
         description="How long the second medicine is taken, in calendar months (1 to 12).",
     )
     procedure_date: dt.date = Field(
-        ge=_EARLIEST, le=_LATEST, description="Planned date of the procedure (YYYY-MM-DD)."
+        ge=_EARLIEST,
+        le=_LATEST,
+        description="Planned date of the procedure (YYYY-MM-DD), 2000 to 2099.",
+        json_schema_extra={"pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
     )
     language: Language = Field(description="Language of the leaflet: en or fr.")
     centre_phone: str = Field(
         min_length=3,
         max_length=25,
         description="The centre's phone number the patient calls with a question or a worry.",
+        json_schema_extra={"pattern": _PHONE.pattern},
     )
     patient_first_name: str | None = Field(
         default=None,
         max_length=40,
         description="Optional first name to address the reader; no other identity is kept.",
+        json_schema_extra={"pattern": _NAME.pattern},
     )
 
     @field_validator("patient_first_name")
