@@ -34,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 class LoggedIn(httpx.Client):
-    """A client with a login cookie whose form posts carry the CSRF token."""
+    """A client with a login cookie whose run form posts carry the CSRF token."""
 
     def __init__(self, base_url: str, username: str) -> None:
         signer = TokenSigner(SECRET)
@@ -49,7 +49,7 @@ class LoggedIn(httpx.Client):
 
     def post(self, url: Any, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         data = kwargs.get("data")
-        if isinstance(data, dict) and "json" not in kwargs:
+        if isinstance(data, dict) and "json" not in kwargs and str(url).startswith("/runs"):
             kwargs["data"] = {"csrf_token": self.csrf, **data}
         return super().post(url, *args, **kwargs)
 
