@@ -30,13 +30,21 @@ def serve(
             "(a separate demo database unless --db or $STENTGUIDE_DB names one).",
         ),
     ] = False,
+    cds_fhir_server: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cds-fhir-server",
+            help="A FHIR server base URL the CDS Hooks service may read with a client's "
+            "fhirAuthorization (repeatable; default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (pages and the JSON API under /api/) until interrupted."""
     import uvicorn
 
     from stentguide.web import Settings, create_app
 
-    settings = Settings(database_url=db, demo=demo)
+    settings = Settings(database_url=db, demo=demo, cds_fhir_servers=tuple(cds_fhir_server or ()))
     app = create_app(settings)
     err_console.print(
         f"stentguide on http://{host}:{port}/ (database {app.state.registry.url})\n{DISCLAIMER}",
