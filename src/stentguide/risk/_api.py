@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_ROWS",
     "answer_points",
+    "batch_error",
+    "empty_rejects",
     "input_schema",
     "list_scores",
     "provisional_points",
@@ -338,11 +340,11 @@ def _rejects(cols: Columns, offset: int) -> pl.DataFrame:
         for p in cols.problems
     ]
     if not parts:
-        return _empty_rejects()
+        return empty_rejects()
     return pl.concat(parts).sort("row", "field")
 
 
-def _empty_rejects() -> pl.DataFrame:
+def empty_rejects() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"row": pl.Int64, "field": pl.String, "problem": pl.String, "value": pl.String}
     )
@@ -374,7 +376,7 @@ def _score_chunks(
         pl.concat([chunk[i] for chunk in results], rechunk=False) for i in range(len(results[0]))
     ]
     bad = np.concatenate(bad_masks) if bad_masks else np.zeros(0, dtype=bool)
-    return series, bad, (pl.concat(rejects) if rejects else _empty_rejects())
+    return series, bad, (pl.concat(rejects) if rejects else empty_rejects())
 
 
 def score_frame(
@@ -415,7 +417,7 @@ def score_frame_with_rejects(
     data = _canonical_units(spec, values, _as_polars(frame))
     series, bad, rejects = _score_chunks(spec, values, data, progress)
     if bad.any() and invalid == "raise":
-        raise _batch_error(spec, rejects)
+        raise batch_error(spec, rejects)
     if invalid == "raise":
         return data.with_columns(series), rejects
     keep = ~bad
@@ -440,17 +442,29 @@ def validate_frame(
     return pl.concat(rejects)
 
 
-def _batch_error(spec: ScoreSpec, rejects: pl.DataFrame) -> InputError:
-    bad_rows = rejects.get_column("row").n_unique()
+def batch_error(
+    spec: ScoreSpec,
+    rejects: pl.DataFrame,
+    *,
+    bad_rows: int | None = None,
+    problems: int | None = None,
+) -> InputError:
+    """One error for a batch's bad rows: the count and the first problems by row and field.
+
+    ``rejects`` may hold only the first problems of a streamed file; ``bad_rows`` and
+    ``problems`` then give the totals.
+    """
+    if bad_rows is None:
+        bad_rows = rejects.get_column("row").n_unique()
     shown = rejects.head(_SHOWN_PROBLEMS)
-    problems = {
+    named = {
         f"row {r['row']} {r['field']}": r["problem"]
         + (f" (got {r['value']})" if r["value"] is not None else "")
         for r in shown.iter_rows(named=True)
     }
-    more = rejects.height - shown.height
+    more = (rejects.height if problems is None else problems) - shown.height
     tail = f"; {more} more problem(s) not shown" if more else ""
-    return InputError(f"{bad_rows} invalid row(s) for {spec.name}{tail}", problems)
+    return InputError(f"{bad_rows} invalid row(s) for {spec.name}{tail}", named)
 
 
 def input_schema(name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
