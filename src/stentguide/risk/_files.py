@@ -203,7 +203,7 @@ class _Reader:
         if self._stream is None or self._stream.closed:
             return int(self.total)
         consumed = max(self._stream.tell(), 1)
-        return max(done, round(done * self._size / consumed))
+        return max(done, int(done * self._size // consumed))
 
     def close(self) -> None:
         if self._stream is not None:
