@@ -365,7 +365,7 @@ def _score_chunks(
         chunk = frame.slice(offset, CHUNK_ROWS)
         cols = from_frame(spec, params, chunk)
         with np.errstate(all="ignore"):
-            ev = evaluate(spec, params, cols.values, chunk.height)
+            ev = evaluate(spec, params, cols.values, chunk.height, explain=False)
         results.append(_result_columns(spec, ev))
         bad_masks.append(cols.bad_rows())
         if cols.problems:

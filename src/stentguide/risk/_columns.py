@@ -241,7 +241,15 @@ def _null_mask(series: pl.Series) -> npt.NDArray[np.bool_]:
     return mask
 
 
+def _clean(series: pl.Series) -> bool:
+    """A typed column without nulls: the fast paths take it as it is."""
+    return series.null_count() == 0 and series.dtype != pl.String
+
+
 def _bool_column(var: Variable, series: pl.Series, cols: Columns) -> None:
+    if series.dtype == pl.Boolean and series.null_count() == 0:
+        cols.values[var.name] = series.to_numpy()
+        return
     missing = _null_mask(series)
     cols.add(var.name, missing, "missing")
     dtype = series.dtype
@@ -265,8 +273,30 @@ def _bool_column(var: Variable, series: pl.Series, cols: Columns) -> None:
     cols.values[var.name] = np.zeros(cols.n, dtype=bool)
 
 
+def _category_codes(levels: list[str], series: pl.Series) -> npt.NDArray[np.int16] | None:
+    """Level codes of a null-free column whose every value is a level as written, else None."""
+    if series.null_count():
+        return None
+    if isinstance(series.dtype, pl.Enum):
+        names = series.dtype.categories.to_list()
+        lookup = np.array([levels.index(n) if n in levels else -1 for n in names], dtype=np.int16)
+        codes = lookup[series.to_physical().to_numpy()]
+        return codes if not (codes < 0).any() else None
+    if series.dtype == pl.String:
+        typed = series.cast(pl.Enum(levels), strict=False)
+        if typed.null_count():
+            return None
+        physical: npt.NDArray[np.int16] = typed.to_physical().to_numpy().astype(np.int16)
+        return physical
+    return None
+
+
 def _category_column(var: Variable, series: pl.Series, cols: Columns) -> None:
     levels = var.levels or []
+    fast = _category_codes(levels, series)
+    if fast is not None:
+        cols.values[var.name] = fast
+        return
     missing = _null_mask(series)
     cols.add(var.name, missing, "missing")
     if series.dtype in (pl.String, pl.Categorical) or isinstance(series.dtype, pl.Enum):
@@ -283,6 +313,12 @@ def _category_column(var: Variable, series: pl.Series, cols: Columns) -> None:
 
 
 def _numeric_column(var: Variable, series: pl.Series, cols: Columns) -> None:
+    if _clean(series) and series.dtype.is_numeric():
+        values = series.to_numpy().astype(np.float64, copy=False)
+        whole = var.type != "int" or bool((values == np.floor(values)).all())
+        if whole and bool(np.isfinite(values).all()):
+            cols.values[var.name] = values
+            return
     missing = _null_mask(series)
     cols.add(var.name, missing, "missing")
     dtype = series.dtype
@@ -309,6 +345,10 @@ def check_ranges(active: list[Variable], cols: Columns) -> None:
         if var.type not in ("int", "float") or var.minimum is None or var.maximum is None:
             continue
         x = cols.values[var.name]
-        outside = ((x < var.minimum) | (x > var.maximum)) & ~cols.bad_rows(var.name)
+        outside = (x < var.minimum) | (x > var.maximum)
+        if not outside.any():
+            continue
+        if any(p.field == var.name for p in cols.problems):
+            outside &= ~cols.bad_rows(var.name)
         if outside.any():
             cols.add(var.name, outside, f"outside the allowed range {_describe_range(var)}", x)

@@ -41,8 +41,8 @@ from stentguide.risk._units import alternatives_for, column_alias
 __all__ = ["BLOCK_BYTES", "FileReport", "read_table", "score_file", "write_table"]
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-BLOCK_BYTES = 8 << 20  # CSV bytes per batch (about 250k rows of a ten-column file)
-_PARQUET_BATCH_ROWS = 262_144
+BLOCK_BYTES = 1 << 20  # CSV bytes per batch (about 30k rows of a six-column file)
+_PARQUET_BATCH_ROWS = 32_768
 _SHOWN = 20
 # the words a CSV cell may use for a yes/no input (as the text parser accepts them)
 _TRUE = ["true", "True", "TRUE", "t", "T", "yes", "Yes", "YES", "y", "Y", "1"]
