@@ -50,8 +50,10 @@ def test_streamed_file_matches_the_frame(tmp_path: Path, suffix: str, dirty: boo
     assert got.get_column("row").to_list() == expected.get_column("row").to_list()
     for column in ("case_id", "j_cto_points"):
         assert got.get_column(column).to_list() == expected.get_column(column).to_list()
-    assert got.get_column("j_cto_category").cast(pl.String).equals(
-        expected.get_column("j_cto_category").cast(pl.String)
+    assert (
+        got.get_column("j_cto_category")
+        .cast(pl.String)
+        .equals(expected.get_column("j_cto_category").cast(pl.String))
     )
     assert pl.read_csv(bad, schema=rejects.schema).equals(rejects)
     if dirty:

@@ -312,6 +312,8 @@ def _canonical_units(spec: ScoreSpec, params: ParamValues, frame: pl.DataFrame) 
     """Columns given in another unit (``serum_creatinine_umol_l``) become the score's own."""
     aliases = _unit_aliases(active_variables(spec, params))
     given = [a for a in aliases if a in frame.columns]
+    if not given:
+        return frame
     clash = [a for a in given if aliases[a][0] in frame.columns]
     if clash:
         raise InputError(

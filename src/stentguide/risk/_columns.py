@@ -315,8 +315,9 @@ def _category_column(var: Variable, series: pl.Series, cols: Columns) -> None:
 def _numeric_column(var: Variable, series: pl.Series, cols: Columns) -> None:
     if _clean(series) and series.dtype.is_numeric():
         values = series.to_numpy().astype(np.float64, copy=False)
+        finite = bool(values.size == 0 or np.isfinite(values.min() + values.max()))
         whole = var.type != "int" or bool((values == np.floor(values)).all())
-        if whole and bool(np.isfinite(values).all()):
+        if fast_finite and whole:  # a NaN or an infinity shows in the minimum or the maximum
             cols.values[var.name] = values
             return
     missing = _null_mask(series)
@@ -345,9 +346,9 @@ def check_ranges(active: list[Variable], cols: Columns) -> None:
         if var.type not in ("int", "float") or var.minimum is None or var.maximum is None:
             continue
         x = cols.values[var.name]
+        if not x.size or (x.min() >= var.minimum and x.max() <= var.maximum):
+            continue  # one pass each for the low and high end, no mask
         outside = (x < var.minimum) | (x > var.maximum)
-        if not outside.any():
-            continue
         if any(p.field == var.name for p in cols.problems):
             outside &= ~cols.bad_rows(var.name)
         if outside.any():

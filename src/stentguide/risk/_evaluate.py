@@ -86,6 +86,8 @@ def evaluate(
     """
     if not explain and spec.kind == "points" and integral_points(spec):
         return _integer_points(spec, params, values, n)
+    if not explain and spec.kind == "criteria":
+        return _criteria_counts(spec, params, values, n)
     if spec.kind == "equation":
         total = np.round(_equation_value(spec, params, values, n), spec.decimals)
         return Evaluation(total, {}, {}, _categorise(spec, total, {}), None)
@@ -143,6 +145,31 @@ def _integer_points(
         table = (np.abs(span[:, None] - cuts[None, :]) <= spec.uncertainty_margin).any(axis=1)
         near = np.asarray(table, dtype=bool)[index]
     return Evaluation(total, {}, {}, category, near)
+
+
+def _criteria_counts(
+    spec: ScoreSpec, params: ParamValues, values: dict[str, npt.NDArray[Any]], n: int
+) -> Evaluation:
+    """Met criteria counted per group in integers; the category from the counts."""
+    variables = {v.name: v for v in spec.variables}
+    counts: dict[str, npt.NDArray[np.int64]] = {}
+    for rule in active_rules(spec, params):
+        if rule.group is None:
+            continue
+        if rule.when and rule.per_unit is None and rule.linear is None:
+            met = _condition(rule.when[0], params, values, variables)
+            for cond in rule.when[1:]:
+                met = met & _condition(cond, params, values, variables)
+            if rule.points == 0:
+                met = np.zeros(n, dtype=bool)
+        else:
+            met = _rule_points(rule, params, values, variables) != 0
+        if rule.group in counts:
+            counts[rule.group] += met
+        else:
+            counts[rule.group] = met.astype(np.int64)
+    total = np.zeros(n, dtype=np.float64)
+    return Evaluation(total, {}, counts, _categorise(spec, total, counts), None)
 
 
 def _rule_points(
