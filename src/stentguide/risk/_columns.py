@@ -315,7 +315,7 @@ def _category_column(var: Variable, series: pl.Series, cols: Columns) -> None:
 def _numeric_column(var: Variable, series: pl.Series, cols: Columns) -> None:
     if _clean(series) and series.dtype.is_numeric():
         values = series.to_numpy().astype(np.float64, copy=False)
-        finite = bool(values.size == 0 or np.isfinite(values.min() + values.max()))
+        fast_finite = bool(values.size == 0 or np.isfinite(values.min() + values.max()))
         whole = var.type != "int" or bool((values == np.floor(values)).all())
         if fast_finite and whole:  # a NaN or an infinity shows in the minimum or the maximum
             cols.values[var.name] = values
