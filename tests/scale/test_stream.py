@@ -95,3 +95,14 @@ def test_an_empty_file_gives_empty_outputs(tmp_path: Path) -> None:
     report = risk.score_file("j-cto", source, out)
     assert (report.rows, report.scored, report.problems) == (0, 0, 0)
     assert "j_cto_points" in pl.read_csv(out).columns
+
+
+def test_dates_in_other_columns_stay_as_written(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "case_id,seen,blunt_stump,calcification,bending_over_45_degrees,occlusion_length_mm,"
+        "retry_lesion\n7,2024-01-05,true,false,false,25,false\n"
+    )
+    out = tmp_path / "out.csv"
+    risk.score_file("j-cto", source, out)
+    assert out.read_text().splitlines()[1].startswith("7,2024-01-05,true,false,false,25.0,")

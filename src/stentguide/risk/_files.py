@@ -176,6 +176,16 @@ class _Reader:
         self._stream = path.open("rb")
         try:
             reader = self._open_csv(column_types)
+            # dates and times stay text, as a CSV's other columns were read before
+            temporal = {
+                f.name: pa.string()
+                for f in reader.schema
+                if pa.types.is_temporal(f.type) and f.name not in column_types
+            }
+            if temporal:
+                self._stream.close()
+                self._stream = path.open("rb")
+                reader = self._open_csv({**column_types, **temporal})
         except BaseException:
             self.close()
             raise
