@@ -92,6 +92,10 @@ def _insert_cases(conn: sa.Connection, cases: Sequence[CaseIn], actor: str) -> N
         uids = [case.uid for case in chunk]
         found = conn.execute(sa.select(schema.cases.c.uid, ids_col).where(ids_col > before))
         id_of = {row.uid: row.id for row in found}
+        unseen = [uid for uid in uids if uid not in id_of]
+        if unseen:  # ids below an id stored by hand (a sequence that was not advanced)
+            again = sa.select(schema.cases.c.uid, ids_col).where(schema.cases.c.uid.in_(unseen))
+            id_of.update({row.uid: row.id for row in conn.execute(again)})
         ids = [id_of[uid] for uid in uids]
         comp_rows = [
             _complication_row(case_id, comp)
