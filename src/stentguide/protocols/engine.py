@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from stentguide.devices import DeviceCheck, check_requirement, get_device
 from stentguide.errors import (
     InputError,
     InvalidAnswerError,
     SessionError,
     StaleStepError,
-    StentguideError,
 )
 from stentguide.protocols.loader import get_protocol
 from stentguide.protocols.model import (
@@ -39,7 +36,6 @@ from stentguide.protocols.record import (
     SESSION_FORMAT,
     AcknowledgedData,
     AcknowledgedEvent,
-    AnsweredData,
     AnsweredEvent,
     CaseContext,
     DeclaredData,
@@ -55,6 +51,22 @@ from stentguide.protocols.record import (
     StartedEvent,
     UndoneData,
     UndoneEvent,
+    read_record,
+)
+from stentguide.protocols.replay import (
+    STOPPED,
+    RunState,
+    advance,
+    apply_event,
+)
+from stentguide.protocols.step import (
+    PreconditionStatus,
+    Step,
+    answer_data,
+    device_checks,
+    precondition_statuses,
+    validate_devices,
+    validate_facts,
 )
 
 __all__ = [
@@ -70,112 +82,9 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
-STOPPED = "procedure-stopped"
-"""The category of a run the operator stopped before an outcome (:meth:`Session.stop`)."""
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class PreconditionStatus(BaseModel):
-    """Whether a step's assumption holds for the case as known so far."""
-
-    model_config = ConfigDict(frozen=True)
-
-    fact: str
-    expected: FactValue
-    actual: FactValue | None
-    status: Literal["met", "unmet", "undeclared"]
-    message: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """The current step as a face shows it."""
-
-    node: AssessNode | ActionNode | OutcomeNode
-    key_messages: list[tuple[str, str, bool]]
-    preconditions: list[PreconditionStatus]
-    device_checks: list[DeviceCheck]
-    known_messages: frozenset[str] = frozenset()
-    """Key messages of this step already acknowledged at an earlier step (shown collapsed)."""
-
-    @property
-    def new_messages(self) -> list[str]:
-        """Key messages shown in full: neither acknowledged here nor at an earlier step."""
-        known = self.known_messages
-        return [k for k, _, acked in self.key_messages if not acked and k not in known]
-
-    @property
-    def is_outcome(self) -> bool:
-        return isinstance(self.node, OutcomeNode)
-
-
-@dataclass(frozen=True)
-class _Answered:
-    seq: int
-    node: str
-    answer: str
-    facts_before: dict[str, FactValue]
-    current_before: str = ""
-    pending_before: tuple[str, ...] = ()
-    inferred_before: tuple[tuple[str, str], ...] = ()
-    for_record: bool = False
-
-
-@dataclass
-class _State:
-    current: str
-    facts: dict[str, FactValue]
-    devices: dict[str, str]
-    stack: list[_Answered] = field(default_factory=list)
-    acknowledged: dict[str, set[str]] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)
-    inferred: list[tuple[str, str]] = field(default_factory=list)
-    stopped_seq: int | None = None
-
-
-def _precondition_statuses(
-    node: AssessNode | ActionNode | OutcomeNode, facts: Mapping[str, FactValue]
-) -> list[PreconditionStatus]:
-    if isinstance(node, OutcomeNode):
-        return []
-    result = []
-    for pre in node.preconditions:
-        actual = facts.get(pre.fact)
-        status: Literal["met", "unmet", "undeclared"] = (
-            "undeclared" if actual is None else "met" if actual == pre.equals else "unmet"
-        )
-        result.append(
-            PreconditionStatus(
-                fact=pre.fact,
-                expected=pre.equals,
-                actual=actual,
-                status=status,
-                message=pre.message,
-            )
-        )
-    return result
-
-
-def _device_checks(
-    node: AssessNode | ActionNode | OutcomeNode, devices: Mapping[str, str]
-) -> list[DeviceCheck]:
-    if not isinstance(node, ActionNode):
-        return []
-    return [check_requirement(req, devices) for req in node.device_requirements]
-
-
-def _validate_devices(devices: Mapping[str, str]) -> None:
-    problems: dict[str, str] = {}
-    for role, name in devices.items():
-        try:
-            get_device(name)
-        except StentguideError as exc:
-            problems[f"devices.{role}"] = str(exc)
-    if problems:
-        raise InputError("the case declares devices that cannot be used", problems)
 
 
 class Session:
@@ -190,7 +99,7 @@ class Session:
         session_id: str,
         events: tuple[Event, ...],
         clock: Clock = utc_now,
-        _state: _State | None = None,
+        _state: RunState | None = None,
     ) -> None:
         self.protocol = protocol
         self.case = case
@@ -200,139 +109,16 @@ class Session:
         self._state = _state if _state is not None else self._replay()
 
     # ----------------------------------------------------------------- derived state
-    def _replay(self) -> _State:
-        state = _State(
+    def _replay(self) -> RunState:
+        state = RunState(
             current=self.protocol.start,
             facts=dict(self.case.facts),
             devices=dict(self.case.devices),
         )
-        self._advance(state)
+        advance(self.protocol, state)
         for event in self.events:
-            self._apply(state, event)
+            apply_event(self.protocol, state, event)
         return state
-
-    def _apply(self, state: _State, event: Event) -> None:
-        match event:
-            case AnsweredEvent(data=data):
-                for_record = event.node in state.pending and event.node != state.current
-                if not for_record:
-                    self._expect_at(event, state.current)
-                node = self.protocol.node(event.node or "")
-                option_sets, nxt = self._resolve(node, data.answer)
-                state.stack.append(
-                    _Answered(
-                        event.seq,
-                        node.id,
-                        data.answer,
-                        dict(state.facts),
-                        current_before=state.current,
-                        pending_before=tuple(state.pending),
-                        inferred_before=tuple(state.inferred),
-                        for_record=for_record,
-                    )
-                )
-                state.facts.update(option_sets)
-                if for_record:
-                    state.pending.remove(node.id)
-                else:
-                    state.current = nxt
-                    self._advance(state)
-            case UndoneEvent(data=data) if state.stopped_seq is not None:
-                if data.undoes_seq != state.stopped_seq:
-                    raise SessionError(f"event {event.seq} undoes an answer of a stopped run")
-                state.stopped_seq = None
-            case UndoneEvent():
-                if not state.stack:
-                    raise SessionError(f"event {event.seq} undoes an answer never given")
-                self._expect_at(event, state.stack[-1].node)
-                undone = state.stack.pop()
-                state.facts = undone.facts_before
-                state.current = undone.current_before if undone.for_record else undone.node
-                state.pending = list(undone.pending_before)
-                state.inferred = list(undone.inferred_before)
-            case AcknowledgedEvent(data=data):
-                self._expect_at(event, state.current)
-                state.acknowledged.setdefault(state.current, set()).update(data.key_messages)
-            case DeclaredEvent(data=data):
-                state.devices.update(data.devices)
-                state.facts.update(data.facts)
-                state.pending = [
-                    n for n in state.pending if not self._known(self.protocol.node(n), state)
-                ]
-            case EndedEvent(data=data) if data.category == STOPPED and not isinstance(
-                self.protocol.node(state.current), OutcomeNode
-            ):
-                self._expect_at(event, state.current)
-                state.stopped_seq = event.seq
-            case StartedEvent() | EnteredEvent() | EndedEvent():
-                pass
-
-    @staticmethod
-    def _known(node: AssessNode | ActionNode | OutcomeNode, state: _State) -> bool:
-        """Whether every fact the question would set is known already."""
-        if not isinstance(node, AssessNode):
-            return False
-        wanted = node.facts_set()
-        return bool(wanted) and wanted <= state.facts.keys()
-
-    def _inferred_answer(self, node: AssessNode, state: _State) -> str | None:
-        """The one answer the known facts already give, if exactly one does.
-
-        An answer is given by the facts when it sets at least one fact and every fact
-        it sets is known with that value; a question with no such answer, or more than
-        one, is asked.
-        """
-        options: list[tuple[str, dict[str, FactValue]]] = [(a.id, a.sets) for a in node.answers]
-        if node.number is not None:
-            options = [(b.id, b.sets) for b in node.number.branches]
-        given = [
-            answer_id
-            for answer_id, sets in options
-            if sets and all(state.facts.get(name) == v for name, v in sets.items())
-        ]
-        return given[0] if len(given) == 1 else None
-
-    def _advance(self, state: _State) -> None:
-        """Pass by the questions that need no asking now.
-
-        A question for the record is passed (and kept to ask later unless its facts
-        are known); a question whose answer the known facts already give is answered
-        by them (listed in :attr:`inferred`).
-        """
-        for _ in range(len(self.protocol.nodes)):
-            node = self.protocol.node(state.current)
-            if not isinstance(node, AssessNode):
-                return
-            if node.for_record:
-                if not self._known(node, state) and node.id not in state.pending:
-                    state.pending.append(node.id)
-                state.current = node.next_ids()[0]
-                continue
-            inferred = self._inferred_answer(node, state)
-            if inferred is None:
-                return
-            _, nxt = self._resolve(node, inferred)
-            state.inferred.append((node.id, inferred))
-            state.current = nxt
-
-    @staticmethod
-    def _expect_at(event: Event, node: str) -> None:
-        if event.node != node:
-            raise SessionError(f"event {event.seq} is at {event.node!r}, not the step reached")
-
-    def _resolve(
-        self, node: AssessNode | ActionNode | OutcomeNode, answer: str
-    ) -> tuple[dict[str, FactValue], str]:
-        if isinstance(node, OutcomeNode):
-            raise SessionError(f"node {node.id!r} is an outcome and takes no answer")
-        if node.number is not None:
-            for branch in node.number.branches:
-                if branch.id == answer:
-                    return dict(branch.sets), branch.next
-        for option in node.answers:
-            if option.id == answer:
-                return dict(option.sets), option.next
-        raise SessionError(f"node {node.id!r} has no answer {answer!r}")
 
     @property
     def current(self) -> AssessNode | ActionNode | OutcomeNode:
@@ -426,8 +212,8 @@ class Session:
         return Step(
             node=node,
             key_messages=messages,
-            preconditions=_precondition_statuses(node, self._state.facts),
-            device_checks=_device_checks(node, self._state.devices),
+            preconditions=precondition_statuses(node, self._state.facts),
+            device_checks=device_checks(node, self._state.devices),
             known_messages=frozenset(earlier),
         )
 
@@ -466,7 +252,7 @@ class Session:
         }
 
     def _with(self, new: list[Event]) -> Session:
-        state = _State(
+        state = RunState(
             current=self._state.current,
             facts=dict(self._state.facts),
             devices=dict(self._state.devices),
@@ -477,7 +263,7 @@ class Session:
             stopped_seq=self._state.stopped_seq,
         )
         for event in new:
-            self._apply(state, event)
+            apply_event(self.protocol, state, event)
         return Session(
             self.protocol, self.case, self.session_id, self.events + tuple(new), self._clock, state
         )
@@ -540,7 +326,7 @@ class Session:
             raise StaleStepError(
                 f"the pathway has ended at {node.id!r}; undo to change an earlier answer"
             )
-        data = session._answer_data(node, answer)
+        data = answer_data(node, answer, session._state.facts)
         seq = len(session.events)
         answered = session._with([AnsweredEvent(**session._stamp(seq, node.id), data=data)])
         return answered._with(answered._entered_events(seq + 1))
@@ -549,41 +335,8 @@ class Session:
         """Answer a question for the record that the run passed by; the step stays."""
         node = self.protocol.node(node_id)
         assert isinstance(node, AssessNode)
-        data = self._answer_data(node, answer)
+        data = answer_data(node, answer, self._state.facts)
         return self._with([AnsweredEvent(**self._stamp(len(self.events), node_id), data=data)])
-
-    def _answer_data(self, node: AssessNode | ActionNode, answer: str | float) -> AnsweredData:
-        if node.number is not None:
-            question = node.number
-            try:
-                value = float(answer)
-            except (TypeError, ValueError):
-                raise InvalidAnswerError(
-                    f"node {node.id!r} expects a number in {question.unit}, got {answer!r}"
-                ) from None
-            if not question.minimum <= value <= question.maximum:
-                raise InvalidAnswerError(
-                    f"node {node.id!r}: {value:g} {question.unit} is outside the plausible range "
-                    f"{question.minimum:g}-{question.maximum:g} {question.unit}"
-                )
-            branch = next(b for b in question.branches if b.contains(value))
-            return AnsweredData(
-                answer=branch.id, label=branch.label, value=value, unit=question.unit
-            )
-        for option in node.answers:
-            if option.id == answer:
-                contradicted = option.contradicted_by(self._state.facts)
-                if contradicted:
-                    known = ", ".join(f"{f}={self._state.facts[f]!r}" for f in contradicted)
-                    raise InvalidAnswerError(
-                        f"node {node.id!r}: answer {answer!r} does not fit what the run "
-                        f"already knows ({known})"
-                    )
-                return AnsweredData(answer=option.id, label=option.label)
-        valid = ", ".join(a.id for a in node.answers)
-        raise InvalidAnswerError(
-            f"node {node.id!r} has no answer {answer!r}; expected one of: {valid}"
-        )
 
     def stop(self, reason: str | None = None) -> Session:
         """Stop the run now, at the current step (an ``ended`` event, procedure stopped).
@@ -629,8 +382,8 @@ class Session:
         facts = dict(facts or {})
         if not devices and not facts:
             raise InputError("declare needs at least one device or fact", {"devices": "empty"})
-        _validate_devices(devices)
-        _validate_facts(self.protocol, facts)
+        validate_devices(devices)
+        validate_facts(self.protocol, facts)
         seq = len(self.events)
         declared = self._with(
             [
@@ -690,29 +443,16 @@ class Session:
         cls, data: Mapping[str, Any], *, protocol: Protocol | None = None, clock: Clock = utc_now
     ) -> Session:
         """Resume a serialised session; the protocol id and version must match."""
-        if not isinstance(data, Mapping) or data.get("format") != SESSION_FORMAT:
-            raise SessionError(
-                f"not a stentguide session record (expected format {SESSION_FORMAT})"
-            )
-        missing = [
-            k
-            for k in ("session_id", "protocol_id", "protocol_version", "case", "events")
-            if k not in data
-        ]
-        if missing:
-            raise SessionError(f"session record lacks {', '.join(missing)}")
-        protocol = protocol or get_protocol(str(data["protocol_id"]))
-        if (protocol.id, protocol.version) != (data["protocol_id"], data["protocol_version"]):
-            raise SessionError(
-                f"session was recorded with {data['protocol_id']} {data['protocol_version']}, "
-                f"not {protocol.id} {protocol.version}"
-            )
-        try:
-            record = SessionRecord.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise SessionError(f"session record is malformed at {where}: {first['msg']}") from None
+        if isinstance(data, Mapping) and data.get("format") == SESSION_FORMAT:
+            given = (data.get("protocol_id"), data.get("protocol_version"))
+            if given[0] is not None and given[1] is not None:
+                protocol = protocol or get_protocol(str(given[0]))
+                if (protocol.id, protocol.version) != given:
+                    raise SessionError(
+                        f"session was recorded with {given[0]} {given[1]}, "
+                        f"not {protocol.id} {protocol.version}"
+                    )
+        record = read_record(data)
         return cls.from_record(record, protocol=protocol, clock=clock)
 
     @classmethod
@@ -727,25 +467,12 @@ class Session:
                 f"not {protocol.id} {protocol.version}"
             )
         events = tuple(record.events)
-        session = cls(protocol, record.case, record.session_id, events, clock, _State("", {}, {}))
+        session = cls(protocol, record.case, record.session_id, events, clock, RunState("", {}, {}))
         try:
             state = session._replay()
         except (KeyError, IndexError, SessionError) as exc:
             raise SessionError(f"session events do not replay on {protocol.id}: {exc}") from None
         return cls(protocol, record.case, record.session_id, events, clock, state)
-
-def _validate_facts(protocol: Protocol, facts: Mapping[str, FactValue]) -> None:
-    problems: dict[str, str] = {}
-    for name, value in facts.items():
-        spec = protocol.facts.get(name)
-        if spec is None:
-            known = ", ".join(protocol.facts) or "none"
-            problems[f"facts.{name}"] = f"not a fact of {protocol.id} (known: {known})"
-        elif not spec.accepts(value):
-            problems[f"facts.{name}"] = f"expected {spec.type}, got {value!r}"
-    if problems:
-        raise InputError("the case declares facts the protocol does not know", problems)
-
 
 def start(
     protocol: Protocol | str,
@@ -769,8 +496,8 @@ def start(
         except ValidationError as exc:
             problems = {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
             raise InputError("the case is malformed", problems) from None
-    _validate_devices(case.devices)
-    _validate_facts(protocol, case.facts)
+    validate_devices(case.devices)
+    validate_facts(protocol, case.facts)
     session = Session(protocol, case, session_id or uuid.uuid4().hex, (), clock)
     started = session._with(
         [StartedEvent(**session._stamp(0, None), data=StartedData(case=case))]

@@ -116,6 +116,7 @@ _OUTCOME_GROUPS = {
     OutcomeCategory.deployed_in_situ: OutcomeGroup.resolved,
     OutcomeCategory.crushed: OutcomeGroup.resolved,
     OutcomeCategory.stent_delivered: OutcomeGroup.resolved,
+    OutcomeCategory.sealed: OutcomeGroup.resolved,
     OutcomeCategory.left_in_place: OutcomeGroup.stopped,
     OutcomeCategory.staged_reattempt: OutcomeGroup.stopped,
     OutcomeCategory.procedure_stopped: OutcomeGroup.stopped,
@@ -280,7 +281,7 @@ class Answer(_Strict):
     only_if: dict[FactName, FactValue] = Field(default_factory=dict)
     note: str | None = None
 
-    def contradicted_by(self, facts: dict[str, FactValue]) -> list[str]:
+    def contradicted_by(self, facts: Mapping[str, FactValue]) -> list[str]:
         """The required facts the run knows with another value."""
         return [f for f, v in self.only_if.items() if f in facts and facts[f] != v]
 

@@ -16,6 +16,7 @@ registry's run log stores it; files saved with ``stentguide run --save`` hold it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,11 +26,13 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     StringConstraints,
     TypeAdapter,
+    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
 )
 
+from stentguide.errors import SessionError
 from stentguide.protocols.model import FactValue
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "StartedEvent",
     "UndoneEvent",
     "event_from_row",
+    "read_record",
 ]
 
 SESSION_FORMAT = "stentguide.session/1"
@@ -238,3 +242,22 @@ class SessionRecord(BaseModel):
             "case": self.case.model_dump(mode="json"),
             "events": [{**event.model_dump(mode="json"), **stamp} for event in self.events],
         }
+
+
+def read_record(data: Any) -> SessionRecord:
+    """A session record read from JSON data; :class:`SessionError` says what is wrong."""
+    if not isinstance(data, Mapping) or data.get("format") != SESSION_FORMAT:
+        raise SessionError(f"not a stentguide session record (expected format {SESSION_FORMAT})")
+    missing = [
+        k
+        for k in ("session_id", "protocol_id", "protocol_version", "case", "events")
+        if k not in data
+    ]
+    if missing:
+        raise SessionError(f"session record lacks {', '.join(missing)}")
+    try:
+        return SessionRecord.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise SessionError(f"session record is malformed at {where}: {first['msg']}") from None
