@@ -57,7 +57,7 @@ def test_every_outcome_by_the_forms(
 def test_the_flowchart_and_the_home_page_show_the_pathway(
     client: httpx.Client, protocol_id: str
 ) -> None:
-    assert f"/runs/new?protocol={protocol_id}" in client.get("/").text
+    assert f'name="protocol" value="{protocol_id}"' in client.get("/").text  # one-tap start
     page = client.get(f"/protocols/{protocol_id}")
     assert page.status_code == 200 and "<svg" in page.text
     for node in get_protocol(protocol_id).nodes:
