@@ -31,8 +31,8 @@ __all__ = [
     "print_json",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")

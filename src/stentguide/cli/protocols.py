@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.panel import Panel
 from rich.table import Table
 
 from stentguide.cli._common import (
@@ -22,24 +21,14 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
-from stentguide.cli._runner import run_interactive_chain
 from stentguide.errors import InputError, SessionError
-from stentguide.protocols import (
-    Protocol,
-    Session,
-    get_protocol,
-    load_protocol_file,
-    load_protocols,
-    protocol_as_dict,
-    render_mermaid,
-    render_record,
-    render_tree,
-    start,
-)
-from stentguide.protocols.script import apply_answers
 
 if TYPE_CHECKING:
     from stentguide.cases import Registry
+    from stentguide.protocols import Protocol, Session
+
+# The pathway engine is imported by the commands that use it, so that
+# ``protocols list`` (a quick listing) starts as fast as Python and Typer allow.
 
 protocols_app = typer.Typer(
     help="Browse and validate the management pathways.", no_args_is_help=True
@@ -59,20 +48,17 @@ def list_protocols(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
     """List the shipped pathways."""
-    protocols = load_protocols()
+    from stentguide.listing import protocol_listing
+
+    protocols = protocol_listing()
     if fmt is OutputFormat.json:
-        print_json(
-            [
-                {"id": p.id, "version": p.version, "title": p.title, "when_to_use": p.when_to_use}
-                for p in protocols.values()
-            ]
-        )
+        print_json([p.as_dict() for p in protocols])
         return
     table = Table(title="Management pathways", show_lines=False)
     table.add_column("id", style="bold")
     table.add_column("version")
     table.add_column("title")
-    for p in protocols.values():
+    for p in protocols:
         table.add_row(p.id, p.version, p.title)
     console.print(table)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
@@ -87,6 +73,8 @@ def show_protocol(
     ] = ShowFormat.text,
 ) -> None:
     """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition."""
+    from stentguide.protocols import get_protocol, protocol_as_dict, render_mermaid, render_tree
+
     protocol = get_protocol(protocol_id)
     if fmt is ShowFormat.json:
         print_json(protocol_as_dict(protocol))
@@ -110,6 +98,8 @@ def validate(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
     """Validate protocol files: schema, graph, key messages, facts and references."""
+    from stentguide.protocols import load_protocol_file, load_protocols
+
     if not paths:
         checked = [f"{p.id} {p.version}" for p in load_protocols().values()]
     else:
@@ -211,6 +201,10 @@ def run(
     The run is kept in the case registry as it goes (``--no-store`` to keep
     nothing); a scripted run is stored only when every answer applied.
     """
+    from stentguide.cli._runner import run_interactive_chain
+    from stentguide.protocols import Session, get_protocol, render_record, start
+    from stentguide.protocols.script import apply_answers
+
     keeper = _RunKeeper(db, case_uid, resolve_actor(actor)) if store else None
     try:
         if resume is not None:
@@ -266,6 +260,10 @@ class _RunKeeper:
 
 
 def _choose_protocol() -> str:
+    from rich.panel import Panel
+
+    from stentguide.protocols import load_protocols
+
     protocols = list(load_protocols().values())
     console.print(Panel.fit("stentguide - choose the situation you are in", subtitle=DISCLAIMER))
     for index, p in enumerate(protocols, start=1):

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from stentguide.cli._common import (
     OutputFormat,
     console,
-    err_console,
     fail,
     handle_errors,
     print_json,
 )
+from stentguide.cli._progress import progress_bar
 from stentguide.errors import InputError
-from stentguide.risk import (
-    ScoreResult,
-    get_spec,
-    input_schema,
-    list_scores,
-    score,
-    score_file,
-)
+
+if TYPE_CHECKING:
+    from stentguide.risk import ScoreResult
+
+# stentguide.risk (NumPy, Polars) is imported by the modes that score, so that
+# ``score list`` starts as fast as Python and Typer allow.
 
 __all__ = ["register"]
 
@@ -94,6 +91,8 @@ def score_command(
     if name == "list":
         _list(output_format or OutputFormat.text)
     elif schema:
+        from stentguide.risk import input_schema
+
         print_json(input_schema(name, params))
     elif json_case is not None:
         _one_case(name, json_case, params, output_format or OutputFormat.json)
@@ -105,9 +104,11 @@ def score_command(
 
 
 def _list(fmt: OutputFormat) -> None:
-    infos = list_scores()
+    from stentguide.listing import score_listing
+
+    infos = score_listing()
     if fmt is OutputFormat.json:
-        print_json([i.model_dump() for i in infos])
+        print_json([i.as_dict() for i in infos])
         return
     table = Table(title="Risk scores")
     for column in ("name", "title", "status"):
@@ -125,6 +126,8 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
         raise InputError(f"--json is not valid JSON: {exc.msg} at position {exc.pos}") from None
     if not isinstance(case, dict):
         raise InputError("--json must be a JSON object of input names to values")
+    from stentguide.risk import score
+
     result = score(name, case, params)
     if fmt is OutputFormat.json:
         print_json(result.model_dump(mode="json"))
@@ -161,26 +164,12 @@ def _file(
     params: dict[str, str],
     fmt: OutputFormat,
 ) -> None:
-    if err_console.is_terminal:
-        with Progress(
-            TextColumn(f"scoring {name}"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} rows"),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("score", total=None)
-            report = score_file(
-                name,
-                input_path,
-                output_path,
-                params,
-                rejects_path=rejects_path,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    else:
-        report = score_file(name, input_path, output_path, params, rejects_path=rejects_path)
+    from stentguide.risk import score_file
+
+    with progress_bar(f"scoring {name}", "rows") as progress:
+        report = score_file(
+            name, input_path, output_path, params, rejects_path=rejects_path, progress=progress
+        )
     summary = {
         "score": name,
         "rows": report.rows,
@@ -199,6 +188,8 @@ def _file(
 
 
 def _describe(name: str, fmt: OutputFormat) -> None:
+    from stentguide.risk import get_spec
+
     spec = get_spec(name)
     if fmt is OutputFormat.json:
         print_json(spec.model_dump(mode="json"))

@@ -10,7 +10,8 @@ from typing import Any, Literal
 import polars as pl
 
 from stentguide.errors import InputError
-from stentguide.risk._api import Progress, score_frame_with_rejects
+from stentguide.progress import Progress
+from stentguide.risk._api import score_frame_with_rejects
 from stentguide.risk._catalog import get_spec
 
 __all__ = ["FileReport", "read_table", "score_file", "write_table"]
