@@ -67,7 +67,8 @@ class LazyGroup(TyperGroup):
         module, summary = COMMANDS[cmd_name]
         if self._listing:
             return _Summary(cmd_name, help=summary, short_help=summary)
-        _load(module)
+        if cmd_name not in _built:
+            _load(module, cmd_name)
         return _built.get(cmd_name)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -112,24 +113,42 @@ def _root(
     """Coronary stenting pathways, devices, risk scores and leaflets."""
 
 
-_loaded: set[str] = set()
+_holders: dict[str, typer.Typer] = {}
 _built: dict[str, click.Command] = {}
 
 
-def _load(module: str) -> None:
-    """Import one command module and add its commands to the root group."""
-    if module in _loaded:
-        return
-    _loaded.add(module)
-    holder = typer.Typer(add_completion=False, context_settings=CONTEXT_SETTINGS)
-    importlib.import_module(f"stentguide.cli.{module}").register(holder)
+def _load(module: str, name: str | None = None) -> None:
+    """Import a command module and build its command ``name`` (every one when None)."""
+    holder = _holders.get(module)
+    if holder is None:
+        holder = typer.Typer(add_completion=False, context_settings=CONTEXT_SETTINGS)
+        importlib.import_module(f"stentguide.cli.{module}").register(holder)
+        _holders[module] = holder
+    # Build only the command asked for: a module may hold several, each costing its own set-up.
+    single = typer.Typer(add_completion=False, context_settings=CONTEXT_SETTINGS)
+    single.registered_commands = [
+        c
+        for c in holder.registered_commands
+        if name is None or (c.name or getattr(c.callback, "__name__", "")) == name
+    ]
+    single.registered_groups = [
+        g for g in holder.registered_groups if name is None or _group_name(g) == name
+    ]
     # A Typer with one plain command would be that command; a callback keeps it a group.
-    holder.callback()(lambda: None)
-    built = typer.main.get_command(holder)
+    single.callback()(lambda: None)
+    built = typer.main.get_command(single)
     assert isinstance(built, TyperGroup)
     for command in built.commands.values():
         _plain_format(command)
     _built.update(built.commands)
+
+
+def _group_name(info: Any) -> str | None:
+    """The name a sub-application is added under (given to add_typer, else its own)."""
+    for candidate in (info.name, info.typer_instance.info.name):
+        if isinstance(candidate, str):
+            return candidate
+    return None
 
 
 def _plain_format(command: Any) -> None:
