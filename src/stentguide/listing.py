@@ -111,6 +111,9 @@ def _header(text: str, keys: frozenset[str]) -> dict[str, str] | None:
             continue  # a field not shown (a list, a number): skip its indented lines
         if key in keys:
             found[key] = value
+    following = next((line for line in lines[index:] if line.strip()), "")
+    if last in keys and following[:1] in (" ", "\t"):
+        return None  # the last value goes on over more lines
     return found if keys <= found.keys() else None
 
 
