@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape as e
 from rich.table import Table
 
 from stentguide.cli._common import (
@@ -137,23 +138,25 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
 
 def _print_result(result: ScoreResult) -> None:
     value = result.points if result.points is not None else result.value
-    console.print(f"[bold]{result.title}[/bold]: {value} {result.unit}")
+    console.print(f"[bold]{e(result.title)}[/bold]: {value} {e(result.unit)}")
     if result.category:
-        console.print(f"Category: [bold]{result.category}[/bold] ({result.category_label})")
+        console.print(
+            f"Category: [bold]{e(result.category)}[/bold] ({e(result.category_label or '')})"
+        )
     if result.near_cutoff:
         console.print("[yellow]Near a cut-off: within the reconstruction's uncertainty.[/yellow]")
     if result.outcome_text:
-        console.print(f"Published figures: {result.outcome_text}")
+        console.print(f"Published figures: {e(result.outcome_text)}")
     table = Table(show_header=True)
     for column in ("item", "met", "points"):
         table.add_column(column)
     for comp in result.components:
-        table.add_row(comp.label, "yes" if comp.met else "no", f"{comp.points:g}")
+        table.add_row(e(comp.label), "yes" if comp.met else "no", f"{comp.points:g}")
     if result.components:
         console.print(table)
     for note in result.notes:
-        console.print(f"Note: {note}")
-    console.print("Sources: " + "; ".join(result.citations))
+        console.print(f"Note: {e(note)}")
+    console.print("Sources: " + e("; ".join(result.citations)))
 
 
 def _file(
@@ -184,7 +187,7 @@ def _file(
         line = f"{report.scored:,} of {report.rows:,} rows scored with {name} -> {output_path}"
         if report.rejects_path is not None:
             line += f"; {report.problems:,} problem(s) written to {report.rejects_path}"
-        console.print(line)
+        console.print(line, markup=False)
 
 
 def _describe(name: str, fmt: OutputFormat) -> None:
@@ -194,7 +197,7 @@ def _describe(name: str, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         print_json(spec.model_dump(mode="json"))
         return
-    console.print(f"[bold]{spec.title}[/bold] ({spec.name}): {spec.purpose}")
+    console.print(f"[bold]{e(spec.title)}[/bold] ({spec.name}): {e(spec.purpose)}")
     table = Table(title="Inputs")
     for column in ("name", "type", "unit", "allowed", "description"):
         table.add_column(column)
@@ -204,12 +207,14 @@ def _describe(name: str, fmt: OutputFormat) -> None:
             if var.type == "category"
             else ("true/false" if var.type == "bool" else f"{var.minimum:g} to {var.maximum:g}")
         )
-        table.add_row(var.name, var.type, var.unit or "", allowed, var.description)
+        table.add_row(var.name, var.type, var.unit or "", e(allowed), e(var.description))
     console.print(table)
     for cat in spec.categories:
         figures = "; ".join(f.text for f in cat.outcome)
-        console.print(f"{cat.label}: [bold]{cat.name}[/bold] - {figures}")
+        console.print(f"{e(cat.label)}: [bold]{e(cat.name)}[/bold] - {e(figures)}")
     for param in spec.parameters:
-        console.print(f"Parameter {param.name} (default {param.default}): {param.description}")
+        console.print(
+            e(f"Parameter {param.name} (default {param.default}): {param.description}")
+        )
     for note in spec.notes:
-        console.print(f"Note: {note}")
+        console.print(f"Note: {e(note)}")

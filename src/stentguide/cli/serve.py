@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Annotated
 
 import typer
 
-from stentguide.cli._common import DISCLAIMER, err_console, handle_errors
+from stentguide.cli._common import DISCLAIMER, err_console, fail, handle_errors
 
 
 @handle_errors
@@ -31,18 +33,44 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the web app (pages and the JSON API under /api/) until interrupted."""
+    """Serve the web app (pages and the JSON API under /api/) until interrupted.
+
+    Example: stentguide serve --port 8080 --demo
+    """
     import uvicorn
 
     from stentguide.web import Settings, create_app
 
+    listener = _listen(host, port)
     settings = Settings(database_url=db, demo=demo)
     app = create_app(settings)
     err_console.print(
         f"stentguide on http://{host}:{port}/ (database {app.state.registry.url})\n{DISCLAIMER}",
         highlight=False,
+        markup=False,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, opened before anything is printed: a busy port is one line."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"host: cannot listen on {host!r}: {exc.strerror}")
+    family, kind, proto, _name, address = infos[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"failed: {exc.strerror}"
+        fail(f"port: {host}:{port} {reason}; choose another with --port", 1)
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
 
 
 def register(app: typer.Typer) -> None:
