@@ -85,7 +85,8 @@ def show_protocol(
     elif fmt is ShowFormat.mermaid:
         sys.stdout.write(render_mermaid(protocol) + "\n")
     else:
-        sys.stdout.write(render_tree(protocol) + "\n")
+        roles = ", ".join(protocol.device_roles)
+        sys.stdout.write(render_tree(protocol) + f"\nDevice roles (--device ROLE=NAME): {roles}\n")
 
 
 @protocols_app.command("validate")
@@ -144,6 +145,8 @@ def _parse_case(
             fail(f"--fact takes NAME=VALUE (e.g. left_main_involved=false), got {item!r}")
         typed[name.strip()] = raw
     case["facts"].update(protocol.parse_facts(typed))
+    if isinstance(case.get("devices"), dict):
+        protocol.check_device_roles(case["devices"])
     return case
 
 
@@ -170,7 +173,13 @@ def run(
         Path | None, typer.Option("--case", help="JSON file with the case's facts and devices.")
     ] = None,
     device: Annotated[
-        list[str] | None, typer.Option("--device", help="ROLE=NAME, e.g. guide='6F guide 0.070in'.")
+        list[str] | None,
+        typer.Option(
+            "--device",
+            help="ROLE=NAME, repeatable, e.g. stent='stent 3.0x18 10/16 atm'. ROLE is one of "
+            "the pathway's roles (guide, guide_extension, stent, retrieval_balloon, balloon, "
+            "snare, guidewire; 'protocols show ID' lists each pathway's); a typo is refused.",
+        ),
     ] = None,
     fact: Annotated[list[str] | None, typer.Option("--fact", help="NAME=VALUE case fact.")] = None,
     resume: Annotated[
