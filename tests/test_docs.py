@@ -13,7 +13,7 @@ Inside a block:
 - A line starting with ``#`` (after spaces) is a comment.
 - Any other line is output the command must show: each such line must appear in
   its output (stdout and stderr, spaces normalised), in order; ``...`` stands for
-  anything.
+  anything, in a line or as a line.
 - A command must exit with 0, unless its comment says ``exits N``.
 
 Interactive commands read ``q`` (quit) from their standard input.
@@ -130,12 +130,13 @@ def check_output(command: Command, output: str, where: str) -> None:
     shown = _flat(output)
     position = 0
     for line in command.expected:
-        wanted = _flat(line)
-        if wanted == "...":
-            continue
-        found = shown.find(wanted, position)
-        assert found >= 0, f"{where}: expected {wanted!r} in the output:\n{output}"
-        position = found + len(wanted)
+        for piece in _flat(line).split("..."):
+            wanted = piece.strip()
+            if not wanted:
+                continue
+            found = shown.find(wanted, position)
+            assert found >= 0, f"{where}: expected {line!r} in the output:\n{output}"
+            position = found + len(wanted)
 
 
 CONSOLE = _blocks("console")
