@@ -36,8 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("score", "Published PCI risk scores: one case or a whole CSV/Parquet file."),
     "leaflet": ("leaflet", "Render a patient leaflet (PDF or HTML) from a plan file."),
     "cases": ("cases", "Registry of PCI cases: list, show, import, export, statistics."),
-    "db": ("cases", "The registry database: schema status and upgrades."),
-    "users": ("cases", "Users and roles of the web app."),
+    "db": ("db", "The registry database: schema status and upgrades."),
+    "users": ("users", "Users and roles of the web app."),
     "serve": ("serve", "Serve the web app and its JSON API."),
     "train": ("train", "Training cases: play one, or list the case library."),
 }
