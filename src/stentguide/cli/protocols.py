@@ -21,6 +21,7 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
+from stentguide.cli._registry import DB_HELP
 from stentguide.errors import InputError, SessionError
 
 if TYPE_CHECKING:
@@ -195,9 +196,7 @@ def run(
     store: Annotated[
         bool, typer.Option(help="Keep the run in the case registry (after every step).")
     ] = True,
-    db: Annotated[
-        str | None, typer.Option(help="Registry URL (else $STENTGUIDE_DB, else a local file).")
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP, metavar="URL")] = None,
     case_uid: Annotated[
         str | None, typer.Option("--case-uid", help="Attach the run to this registry case.")
     ] = None,
@@ -256,8 +255,9 @@ class _RunKeeper:
     def save(self, session: Session) -> None:
         if self._registry is None:
             from stentguide.cases import Registry
+            from stentguide.cli._registry import existing_db
 
-            self._registry = Registry.open(self.db)
+            self._registry = Registry.open(existing_db(self.db))
         from stentguide.runs import Runs
 
         Runs(self._registry).save(session, actor=self.actor, case_uid=self.case_uid)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stentguide.cli._common import DISCLAIMER, err_console, fail, handle_errors
+from stentguide.cli._registry import DB_HELP, existing_db
 
 
 @handle_errors
@@ -17,13 +18,7 @@ def serve(
         str, typer.Option(help="Address to listen on; 0.0.0.0 to serve the whole network.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            help="Database URL (sqlite:///FILE or postgresql+psycopg://...); "
-            "default $STENTGUIDE_DB, else the registry's SQLite file."
-        ),
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP, metavar="URL")] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -41,6 +36,7 @@ def serve(
 
     from stentguide.web import Settings, create_app
 
+    existing_db(db)
     listener = _listen(host, port)
     settings = Settings(database_url=db, demo=demo)
     app = create_app(settings)
