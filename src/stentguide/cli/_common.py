@@ -12,8 +12,10 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,11 +26,13 @@ from stentguide.errors import InputError, KnowledgeError, ProtocolError, Stentgu
 __all__ = [
     "DISCLAIMER",
     "OutputFormat",
+    "OutputOption",
     "console",
     "err_console",
     "fail",
     "handle_errors",
     "print_json",
+    "written_to",
 ]
 
 console = Console(highlight=False)
@@ -59,6 +63,40 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def print_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout (no colour, for scripts)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the result to FILE instead of the screen.", metavar="FILE"
+    ),
+]
+"""``-o/--output FILE``: every command that prints a result can write it to a file."""
+
+
+@contextmanager
+def written_to(path: Path | None) -> Iterator[None]:
+    """Send what the command prints on stdout to ``path`` (whole or not at all), if given."""
+    if path is None:
+        yield
+        return
+    part = path.with_name(path.name + ".part")
+    try:
+        handle = part.open("w", encoding="utf-8")
+    except OSError as exc:
+        fail(f"output: cannot write {path}: {exc.strerror}")
+    screen = sys.stdout
+    sys.stdout = handle
+    try:
+        yield
+    except BaseException:
+        sys.stdout = screen
+        handle.close()
+        part.unlink(missing_ok=True)
+        raise
+    sys.stdout = screen
+    handle.close()
+    part.replace(path)
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

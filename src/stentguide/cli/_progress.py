@@ -21,8 +21,12 @@ def _quiet(done: int, total: int | None) -> None:
 
 
 @contextmanager
-def progress_bar(label: str, unit: str) -> Iterator[Progress]:
-    """Yield a ``(done, total)`` callback that draws a transient bar on a terminal only."""
+def progress_bar(label: str, unit: str | None) -> Iterator[Progress]:
+    """Yield a ``(done, total)`` callback that draws a transient bar on a terminal only.
+
+    With a ``unit`` the bar shows ``done/total unit``; without, a percentage (for
+    work counted in steps rather than things).
+    """
     if not err_console.is_terminal:
         yield _quiet
         return
@@ -39,7 +43,7 @@ def progress_bar(label: str, unit: str) -> Iterator[Progress]:
     with rp.Progress(
         rp.TextColumn(label, markup=False),
         rp.BarColumn(),
-        Count(),
+        Count() if unit is not None else rp.TaskProgressColumn(),
         rp.TimeElapsedColumn(),
         rp.TimeRemainingColumn(),
         console=err_console,
