@@ -77,3 +77,26 @@ def test_small_batch_in_a_terminal_writes_its_files(tmp_path: Path) -> None:
     assert "Traceback" not in shown.screen
     assert out.is_file() and rejects.is_file()
     assert pl.read_csv(out).height + pl.read_csv(rejects).height == 30
+
+
+@pytest.mark.slow
+def test_registry_commands_show_progress_on_a_terminal_only(cli: CliRun, tmp_path: Path) -> None:
+    count = "40000"
+    shown = run_in_terminal("cases", "demo", "--count", count, tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.screen
+    assert "making synthetic cases" in shown.screen and "saving" in shown.screen
+    assert f"added {count} synthetic case(s)" in shown.screen
+    exported = tmp_path / "cases.csv"
+    shown = run_in_terminal("cases", "export", str(exported), tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.screen
+    assert "exporting" in shown.screen and f"exported {count} case(s)" in shown.screen
+    copy = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    assert cli("db", "upgrade", "--db", copy).returncode == 0
+    shown = run_in_terminal("cases", "import", str(exported), "--db", copy, tmp_path=tmp_path)
+    assert shown.returncode == 0, shown.screen
+    assert "importing" in shown.screen and f"imported {count} case(s)" in shown.screen
+    assert "Traceback" not in shown.screen
+
+    piped = cli("cases", "export", str(tmp_path / "again.csv"))
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert (tmp_path / "again.csv").read_bytes() == exported.read_bytes()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import enum
 import functools
 import getpass
+import inspect
 import json
 import os
 import sys
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +34,7 @@ __all__ = [
     "fail",
     "handle_errors",
     "print_json",
+    "with_output",
     "written_to",
 ]
 
@@ -97,6 +100,30 @@ def written_to(path: Path | None) -> Iterator[None]:
     sys.stdout = screen
     handle.close()
     part.replace(path)
+
+
+def with_output(fn: Callable[..., R]) -> Callable[..., R]:
+    """Give a command ``-o/--output FILE``: what it prints goes to FILE instead."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, output: Path | None = None, **kwargs: Any) -> R:
+        with written_to(output):
+            return fn(*args, **kwargs)
+
+    signature = inspect.signature(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    kept = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+    ]
+    extra = inspect.Parameter(
+        "output", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=OutputOption
+    )
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*kept, extra], return_annotation=None
+    )
+    run.__annotations__ = {p.name: p.annotation for p in [*kept, extra]}
+    return run
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

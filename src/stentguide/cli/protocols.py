@@ -20,6 +20,7 @@ from stentguide.cli._common import (
     handle_errors,
     print_json,
     resolve_actor,
+    with_output,
 )
 from stentguide.cli._registry import DB_HELP
 from stentguide.errors import InputError, SessionError
@@ -45,10 +46,14 @@ class ShowFormat(str, enum.Enum):
 
 @protocols_app.command("list")
 @handle_errors
+@with_output
 def list_protocols(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
-    """List the shipped pathways."""
+    """List the shipped pathways.
+
+    Example: stentguide protocols list --format json
+    """
     from stentguide.listing import protocol_listing
 
     protocols = protocol_listing()
@@ -67,13 +72,17 @@ def list_protocols(
 
 @protocols_app.command("show")
 @handle_errors
+@with_output
 def show_protocol(
     protocol_id: Annotated[str, typer.Argument(help="Pathway id, e.g. partial-stent-loss")],
     fmt: Annotated[
         ShowFormat, typer.Option("--format", help="text, mermaid, json or fhir")
     ] = ShowFormat.text,
 ) -> None:
-    """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition."""
+    """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition.
+
+    Example: stentguide protocols show partial-stent-loss --format fhir -o plan.json
+    """
     from stentguide.protocols import get_protocol, protocol_as_dict, render_mermaid, render_tree
 
     protocol = get_protocol(protocol_id)
@@ -92,6 +101,7 @@ def show_protocol(
 
 @protocols_app.command("validate")
 @handle_errors
+@with_output
 def validate(
     paths: Annotated[
         list[Path] | None,
@@ -99,7 +109,10 @@ def validate(
     ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
-    """Validate protocol files: schema, graph, key messages, facts and references."""
+    """Validate protocol files: schema, graph, key messages, facts and references.
+
+    Example: stentguide protocols validate my-pathway.yaml
+    """
     from stentguide.protocols import load_protocol_file, load_protocols
 
     if not paths:
@@ -191,7 +204,10 @@ def run(
     ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
     output: Annotated[
-        Path | None, typer.Option(help="Write the record here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the record to FILE instead of the screen.", metavar="FILE"
+        ),
     ] = None,
     store: Annotated[
         bool, typer.Option(help="Keep the run in the case registry (after every step).")
@@ -206,8 +222,11 @@ def run(
 ) -> None:
     """Run a pathway step by step, interactively or from an answers file.
 
-    The run is kept in the case registry as it goes (``--no-store`` to keep
-    nothing); a scripted run is stored only when every answer applied.
+    The run is kept in the case registry as it goes (--no-store keeps nothing); a
+    scripted run is stored only when every answer applied.
+
+    Example: stentguide run partial-stent-loss --device stent="stent 3.0x18 10/16 atm"
+    --answers answers.json -o record.txt
     """
     from stentguide.cli._runner import run_interactive_chain
     from stentguide.protocols import Session, get_protocol, render_record, start

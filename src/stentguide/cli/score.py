@@ -16,6 +16,7 @@ from stentguide.cli._common import (
     fail,
     handle_errors,
     print_json,
+    written_to,
 )
 from stentguide.cli._progress import progress_bar
 from stentguide.errors import InputError
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 HELP = (
-    "Published PCI risk scores. NAME is a score name or 'list'. "
-    "Examples: score list | score j-cto --schema | score j-cto --json '{...}' | "
-    "score j-cto --input in.csv --output out.parquet [--rejects rejects.csv]"
+    "Published PCI risk scores. NAME is a score name or 'list'.\n\n"
+    "Examples: stentguide score list | stentguide score j-cto --schema | "
+    "stentguide score j-cto --json '{\"blunt_stump\": true, ...}' | "
+    "stentguide score dapt --input registry.csv --output scored.parquet --rejects rejects.csv"
 )
 
 
@@ -63,7 +65,14 @@ def score_command(
         Path | None, typer.Option("--input", help="A CSV or Parquet file to score.")
     ] = None,
     output_path: Annotated[
-        Path | None, typer.Option("--output", help="Where to write the scored rows (CSV/Parquet).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="With --input: where to write the scored rows (CSV/Parquet); "
+            "else write the result to FILE instead of the screen.",
+            metavar="FILE",
+        ),
     ] = None,
     rejects_path: Annotated[
         Path | None,
@@ -85,10 +94,25 @@ def score_command(
     modes = [json_case is not None, schema, input_path is not None]
     if sum(modes) > 1:
         fail("use only one of --json, --schema and --input")
-    if (input_path is None) != (output_path is None):
-        fail("--input and --output go together")
+    if input_path is not None and output_path is None:
+        fail("--input needs --output (the file to write the scored rows to)")
     if rejects_path is not None and input_path is None:
         fail("--rejects needs --input and --output")
+    if input_path is not None and output_path is not None:
+        fmt = output_format or OutputFormat.text
+        _file(name, input_path, output_path, rejects_path, params, fmt)
+        return
+    with written_to(output_path):
+        _show(name, json_case, schema, params, output_format)
+
+
+def _show(
+    name: str,
+    json_case: str | None,
+    schema: bool,
+    params: dict[str, str],
+    output_format: OutputFormat | None,
+) -> None:
     if name == "list":
         _list(output_format or OutputFormat.text)
     elif schema:
@@ -97,9 +121,6 @@ def score_command(
         print_json(input_schema(name, params))
     elif json_case is not None:
         _one_case(name, json_case, params, output_format or OutputFormat.json)
-    elif input_path is not None and output_path is not None:
-        fmt = output_format or OutputFormat.text
-        _file(name, input_path, output_path, rejects_path, params, fmt)
     else:
         _describe(name, output_format or OutputFormat.text)
 

@@ -247,7 +247,10 @@ def train(
         OutputFormat, typer.Option("--format", help="text or json (json needs --choices).")
     ] = OutputFormat.text,
 ) -> None:
-    """Play a training case, or list the case library."""
+    """Play a training case, or list the case library.
+
+    Example: stentguide train stent-loss-left-main --trainee fellow-7
+    """
     if trainee is not None:
         validate_trainee(trainee)
     if case_id is None:
