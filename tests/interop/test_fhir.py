@@ -40,9 +40,9 @@ def test_conditions_name_the_answer_in_fhirpath() -> None:
         " = 'did-not-enter'"
     )
     keys = [d["display"] for d in small["documentation"] if d["type"] == "documentation"]
-    assert "Always ensure adequate anticoagulation throughout the retrieval." in keys
+    assert any(k.startswith("Always ensure adequate anticoagulation") for k in keys)
     numeric = protocol_to_plan_definition(get_protocol("stent-undeliverable"))
-    stop = next(a for a in numeric["action"] if a["id"] == "stop")
+    stop = next(a for a in numeric["action"] if a["id"] == "plaque-modification")
     expressions = [c["expression"]["expression"] for c in stop["condition"]]
     assert any("valueQuantity.value >= 5" in e for e in expressions)
 

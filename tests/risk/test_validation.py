@@ -53,8 +53,8 @@ def test_input_unused_under_parameters_is_refused() -> None:
         risk.score("mehran", case)
     assert "not used with these parameters" in info.value.problems["serum_creatinine_mg_dl"]
     del case["egfr_ml_min_1_73m2"]
-    with pytest.raises(InputError):
-        risk.score("mehran", case)
+    # Without an eGFR, the creatinine (with age and sex) computes one by CKD-EPI 2021, openly.
+    assert risk.score("mehran", case).derived == {"egfr_ml_min_1_73m2": "egfr-ckd-epi-2021"}
 
 
 def test_parameters_are_checked() -> None:

@@ -95,8 +95,7 @@ def show_protocol(
     elif fmt is ShowFormat.mermaid:
         sys.stdout.write(render_mermaid(protocol) + "\n")
     else:
-        roles = ", ".join(protocol.device_roles)
-        sys.stdout.write(render_tree(protocol) + f"\nDevice roles (--device ROLE=NAME): {roles}\n")
+        sys.stdout.write(render_tree(protocol) + "\n" + _roles_text(protocol))
 
 
 @protocols_app.command("validate")
@@ -127,6 +126,17 @@ def validate(
     else:
         for line in checked:
             console.print(f"[green]valid[/green] {line}")
+
+
+def _roles_text(protocol: Protocol) -> str:
+    """The device roles a case may declare for ``protocol``, with what each is."""
+    meaning = {
+        "guide": "the guiding catheter that holds the devices",
+        "guide_extension": "a guide extension, when one holds the devices instead",
+        **protocol.device_roles,
+    }
+    lines = [f"  {role}: {' '.join(meaning.get(role, '').split())}" for role in protocol.case_roles]
+    return "Device roles (--device ROLE=NAME):\n" + "\n".join(lines) + "\n"
 
 
 def _load_json_file(path: Path, what: str) -> Any:
@@ -190,9 +200,9 @@ def run(
         list[str] | None,
         typer.Option(
             "--device",
-            help="ROLE=NAME, repeatable, e.g. stent='stent 3.0x18 10/16 atm'. ROLE is one of "
-            "the pathway's roles (guide, guide_extension, stent, retrieval_balloon, balloon, "
-            "snare, guidewire; 'protocols show ID' lists each pathway's); a typo is refused.",
+            help="ROLE=NAME, repeatable, e.g. stent='stent 3.0x18 10/16 atm'. ROLE is guide, "
+            "guide_extension or one of the pathway's device roles, which 'stentguide protocols "
+            "show ID' lists with what each is; a role the pathway does not use is refused.",
         ),
     ] = None,
     fact: Annotated[list[str] | None, typer.Option("--fact", help="NAME=VALUE case fact.")] = None,

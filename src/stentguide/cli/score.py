@@ -158,16 +158,21 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
 
 
 def _print_result(result: ScoreResult) -> None:
-    value = result.points if result.points is not None else result.value
-    console.print(f"[bold]{e(result.title)}[/bold]: {value} {e(result.unit)}")
+    console.print(f"[bold]{e(result.title)}[/bold]: {e(result.summary)}")
     if result.category:
         console.print(
             f"Category: [bold]{e(result.category)}[/bold] ({e(result.category_label or '')})"
         )
+    for field, by in result.derived.items():
+        console.print(f"Computed: {field} = {result.inputs[field]:g} by {e(by)}")
+    for rate in result.rates:
+        console.print(e(f"Rate: {rate.label} {rate.percent:g}% ({rate.confidence})"))
     if result.near_cutoff:
         console.print("[yellow]Near a cut-off: within the reconstruction's uncertainty.[/yellow]")
     if result.outcome_text:
         console.print(f"Published figures: {e(result.outcome_text)}")
+    for step in result.next_steps:
+        console.print(e(f"What next: {step.text} ({', '.join(step.sources)})"))
     table = Table(show_header=True)
     for column in ("item", "met", "points"):
         table.add_column(column)

@@ -138,8 +138,18 @@ def active_variables(spec: ScoreSpec, params: ParamValues) -> list[Variable]:
     ]
 
 
-def from_mapping(spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]) -> Columns:
-    """One case as arrays of length 1; unknown, missing and ill-typed fields are problems."""
+def from_mapping(
+    spec: ScoreSpec,
+    params: ParamValues,
+    inputs: Mapping[str, Any],
+    *,
+    skip_ranges: set[str] | None = None,
+) -> Columns:
+    """One case as arrays of length 1; unknown, missing and ill-typed fields are problems.
+
+    ``skip_ranges`` names inputs computed by an equation from checked inputs: their
+    plausibility range is not applied (the inputs they came from were checked).
+    """
     cols = Columns(n=1)
     active = active_variables(spec, params)
     names = {v.name for v in active}
@@ -163,7 +173,7 @@ def from_mapping(spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]
             cols.values[var.name] = _filler(var, 1)
         else:
             cols.values[var.name] = np.array([value], dtype=_dtype(var))
-    check_ranges(active, cols)
+    check_ranges([v for v in active if v.name not in (skip_ranges or set())], cols)
     return cols
 
 

@@ -25,6 +25,7 @@ from stentguide.web import routes as routes_package
 from stentguide.web.auth import install_login
 from stentguide.web.errors import install_error_handlers
 from stentguide.web.navigation import NavLink
+from stentguide.web.openapi import document_error_responses
 from stentguide.web.settings import Settings
 from stentguide.web.templating import build_templates
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = importlib.resources.files("stentguide.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     install_error_handlers(app)
+    document_error_responses(app)
     install_login(app)
     for module in modules:
         app.include_router(module.router)
