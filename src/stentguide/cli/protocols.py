@@ -242,6 +242,10 @@ def run(
     from stentguide.protocols import Session, get_protocol, render_record, start
     from stentguide.protocols.script import apply_answers
 
+    if store:
+        from stentguide.cli._registry import existing_db
+
+        existing_db(db)  # before the run starts: a --db typo must not cost a recorded run
     keeper = _RunKeeper(db, case_uid, resolve_actor(actor)) if store else None
     try:
         if resume is not None:
