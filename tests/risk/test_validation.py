@@ -145,3 +145,10 @@ def test_file_round_trip_with_rejects(tmp_path: Path) -> None:
         risk.score_file("j-cto", source, tmp_path / "out.xlsx")
     with pytest.raises(InputError, match="no such file"):
         risk.score_file("j-cto", tmp_path / "absent.csv", out)
+
+
+def test_a_huge_out_of_range_value_is_shown_as_given() -> None:
+    """A value past the int64 range is reported as given, not as a wrapped integer."""
+    with pytest.raises(InputError) as caught:
+        risk.score("precise-dapt", baseline("precise-dapt", haemoglobin_g_dl=1e300))
+    assert caught.value.problems["haemoglobin_g_dl"].endswith("(got 1e+300)")

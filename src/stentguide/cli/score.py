@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,6 +36,14 @@ HELP = (
     "stentguide score j-cto --json '{\"blunt_stump\": true, ...}' | "
     "stentguide score dapt --input registry.csv --output scored.parquet --rejects rejects.csv"
 )
+
+
+class ScoreFormat(enum.StrEnum):
+    """``--format``: the shared text/json, plus fhir (a RiskAssessment) for one case."""
+
+    text = "text"
+    json = "json"
+    fhir = "fhir"
 
 
 def register(app: typer.Typer) -> None:
@@ -84,13 +93,21 @@ def score_command(
         list[str] | None,
         typer.Option("--param", help="A score parameter, KEY=VALUE (e.g. length_cutoff_mm=20)."),
     ] = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option("--format", help="text or json (default: json for --json, else text)."),
+    format_choice: Annotated[
+        ScoreFormat | None,
+        typer.Option(
+            "--format",
+            help="text or json (default: json for --json, else text); fhir: a FHIR "
+            "RiskAssessment of the --json case.",
+        ),
     ] = None,
 ) -> None:
     """List scores, describe one, or score one case or a file."""
     params = _parse_params(param)
+    if format_choice is ScoreFormat.fhir and json_case is None:
+        fail("--format fhir needs --json (one case)")
+    fhir = format_choice is ScoreFormat.fhir
+    output_format = OutputFormat(format_choice.value) if format_choice and not fhir else None
     modes = [json_case is not None, schema, input_path is not None]
     if sum(modes) > 1:
         fail("use only one of --json, --schema and --input")
@@ -103,7 +120,7 @@ def score_command(
         _file(name, input_path, output_path, rejects_path, params, fmt)
         return
     with written_to(output_path):
-        _show(name, json_case, schema, params, output_format)
+        _show(name, json_case, schema, params, output_format, fhir=fhir)
 
 
 def _show(
@@ -112,6 +129,8 @@ def _show(
     schema: bool,
     params: dict[str, str],
     output_format: OutputFormat | None,
+    *,
+    fhir: bool = False,
 ) -> None:
     if name == "list":
         _list(output_format or OutputFormat.text)
@@ -120,7 +139,7 @@ def _show(
 
         print_json(input_schema(name, params))
     elif json_case is not None:
-        _one_case(name, json_case, params, output_format or OutputFormat.json)
+        _one_case(name, json_case, params, output_format or OutputFormat.json, fhir=fhir)
     else:
         _describe(name, output_format or OutputFormat.text)
 
@@ -141,7 +160,9 @@ def _list(fmt: OutputFormat) -> None:
     console.print(table)
 
 
-def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -> None:
+def _one_case(
+    name: str, text: str, params: dict[str, str], fmt: OutputFormat, *, fhir: bool = False
+) -> None:
     try:
         case: Any = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -151,7 +172,11 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
     from stentguide.risk import score
 
     result = score(name, case, params)
-    if fmt is OutputFormat.json:
+    if fhir:
+        from stentguide.interop.scores import score_to_risk_assessment
+
+        print_json(score_to_risk_assessment(result))
+    elif fmt is OutputFormat.json:
         print_json(result.model_dump(mode="json"))
     else:
         _print_result(result)

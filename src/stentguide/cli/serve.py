@@ -27,6 +27,14 @@ def serve(
             "(a separate demo database unless --db or $STENTGUIDE_DB names one).",
         ),
     ] = False,
+    cds_fhir_server: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cds-fhir-server",
+            help="A FHIR server base URL the CDS Hooks service may read with a client's "
+            "fhirAuthorization (repeatable; default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (pages and the JSON API under /api/) until interrupted.
 
@@ -38,7 +46,9 @@ def serve(
 
     existing_db(db)
     listener = _listen(host, port)
-    settings = Settings(database_url=db, demo=demo)
+    settings = Settings(
+        database_url=db, demo=demo, cds_fhir_servers=tuple(cds_fhir_server or ())
+    )
     app = create_app(settings)
     err_console.print(
         f"stentguide on http://{host}:{port}/ (database {app.state.registry.url})\n{DISCLAIMER}",

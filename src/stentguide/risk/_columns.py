@@ -69,7 +69,8 @@ class Columns:
         elif isinstance(raw, np.ndarray):
             picked = raw[rows]
             finite = np.isfinite(picked)
-            whole = picked.dtype.kind == "f" and bool(np.all(finite & (picked % 1 == 0)))
+            exact = finite & (np.abs(np.where(finite, picked, 0)) < 2**53)  # fits an int64
+            whole = picked.dtype.kind == "f" and bool(np.all(exact & (picked % 1 == 0)))
             shown = pl.Series(picked.astype(np.int64) if whole else picked).cast(pl.String)
         elif raw is not None:
             shown = pl.Series([_show(raw[i]) for i in rows], dtype=pl.String)

@@ -4,7 +4,8 @@
 content when asked, serves the vendored static files, installs the error
 handlers and includes every routes module it finds (each exposes ``router``
 and, optionally, ``NAV`` links; see ``docs/web.md``). Page routes are left out of
-the OpenAPI document, which describes the JSON API under ``/api/`` only.
+the OpenAPI document, which describes the JSON API under ``/api/`` and the CDS Hooks
+endpoints under ``/cds-services`` (paths fixed by that specification) only.
 """
 
 from __future__ import annotations

@@ -48,6 +48,10 @@ class Settings:
         random key per process, which logs everyone out at restart).
     ``anonymous_actor``
         Who the audit log names for a change made without a login.
+    ``cds_fhir_servers``
+        The FHIR servers (base URLs) the CDS Hooks service may read with a client's
+        ``fhirAuthorization`` when prefetched data is missing. Empty (the default): it
+        reads none, so a caller cannot make the server fetch an arbitrary URL.
     """
 
     database_url: str | None = None
@@ -55,6 +59,7 @@ class Settings:
     demo_cases: int = 500
     secret_key: str = field(default_factory=_secret_key, repr=False)
     anonymous_actor: str = "web"
+    cds_fhir_servers: tuple[str, ...] = ()
 
     def resolved_database_url(self) -> str:
         """The URL the registry is opened at, following the order documented above."""
