@@ -45,11 +45,11 @@ def serve(
     from stentguide.web import Settings, create_app
 
     existing_db(db)
-    listener = _listen(host, port)
     settings = Settings(
         database_url=db, demo=demo, cds_fhir_servers=tuple(cds_fhir_server or ())
     )
-    app = create_app(settings)
+    app = create_app(settings)  # a bad database is reported (exit 2) before the port is taken
+    listener = _listen(host, port)
     err_console.print(
         f"stentguide on http://{host}:{port}/ (database {app.state.registry.url})\n{DISCLAIMER}",
         highlight=False,
