@@ -32,6 +32,8 @@ def test_protocols_list_json(cli: CliRun) -> None:
         "stent-loss-wire-in-place",
         "stent-loss-no-wire",
         "stent-undeliverable",
+        "coronary-perforation",
+        "equipment-entrapment",
     }
 
 
@@ -50,7 +52,7 @@ def test_protocols_show_formats(cli: CliRun) -> None:
 
 def test_protocols_validate_library_and_user_file(cli: CliRun, tmp_path: Path) -> None:
     ok = cli("protocols", "validate")
-    assert ok.returncode == 0 and "valid partial-stent-loss 2.0.0" in ok.stdout
+    assert ok.returncode == 0 and "valid partial-stent-loss 2.1.0" in ok.stdout
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\nversion: 1.0.0\n")
     result = cli("protocols", "validate", str(bad))
@@ -132,8 +134,9 @@ def test_run_output_file_is_not_half_written(cli: CliRun, tmp_path: Path) -> Non
 
 
 def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
-    # menu: 1 = first pathway (partial-stent-loss, alphabetical file order)
-    keys = "\n".join(["1", "y", "1", "y", "4", "y", "u", "1", "1", "y", "1"]) + "\n"
+    # menu: 3 = partial-stent-loss (alphabetical file order, after the perforation and
+    # entrapment pathways)
+    keys = "\n".join(["3", "y", "1", "y", "4", "y", "u", "1", "1", "y", "1"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -188,7 +191,7 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
     keys = (
-        "\n".join(["1", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"])
+        "\n".join(["3", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"])
         + "\n"
     )
     result = cli("run", input=keys)

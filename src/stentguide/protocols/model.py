@@ -35,6 +35,7 @@ __all__ = [
     "ActionNode",
     "Answer",
     "AssessNode",
+    "EvidenceGrade",
     "FactSpec",
     "FactValue",
     "KeyMessage",
@@ -73,7 +74,26 @@ class OutcomeCategory(str, enum.Enum):
     procedure_stopped = "procedure-stopped"
     bailout = "bailout"
     specialist_referral = "specialist-referral"
+    sealed = "sealed"
     changed_pathway = "changed-pathway"
+
+
+class EvidenceGrade(str, enum.Enum):
+    """The strongest kind of evidence behind a step, as a reviewing clinician grades it.
+
+    From strongest to weakest: a graded society or journal recommendation (class and
+    level of evidence), a meta-analysis, a systematic review, a registry or large
+    series, a small case series, a case report, expert opinion (reviews, teaching
+    pages, manuals). ``None`` on a node means the pathway does not grade its steps.
+    """
+
+    graded_recommendation = "graded-recommendation"
+    meta_analysis = "meta-analysis"
+    systematic_review = "systematic-review"
+    registry = "registry"
+    case_series = "case-series"
+    case_report = "case-report"
+    expert_opinion = "expert-opinion"
 
 
 RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -255,6 +275,9 @@ class _NodeBase(_Strict):
     title: str = Field(min_length=3)
     sources: Sources
     detail: str | None = Field(default=None, description="Evidence and context, for teaching.")
+    evidence: EvidenceGrade | None = Field(
+        default=None, description="The strongest kind of evidence behind the step."
+    )
 
 
 class _AskingNode(_NodeBase):
