@@ -127,3 +127,17 @@ def test_migrated_tables_match_the_schema_module(registry: Registry) -> None:
     for table in metadata.sorted_tables:
         columns = {c["name"] for c in inspector.get_columns(table.name)}
         assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_bulk_ids_found_below_a_hand_stored_id(registry: Registry) -> None:
+    """Cases added after a row stored with a high id by hand keep their complications."""
+    first = registry.cases.add(make_case(), actor="a")
+    with registry.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE cases SET id = 900000 WHERE uid = :u"), {"u": first.uid})
+    loss = {"kind": "stent_loss", "technique": "snare", "success": True}
+    registry.cases.add_many(
+        [make_case(patient_id=f"P-{n}", complications=[loss]) for n in range(3)], actor="a"
+    )
+    found = registry.cases.find(CaseFilter(complication="stent_loss"))
+    assert sorted(c.patient_id for c in found) == ["P-0", "P-1", "P-2"]
+    assert all(c.complications[0].technique is not None for c in found)

@@ -31,18 +31,30 @@ def insert_many(
         for key in keys
     }
 
-    def bind(row: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key in keys:
-            value = row[key]
-            process = processors[key]
-            out[key] = process(value) if process is not None and value is not None else value
-        return out
-
-    bound = [bind(row) for row in rows]
+    plan = [(key, processors[key]) for key in keys]
     if compiled.positional:
         order = compiled.positiontup or []
-        params: list[Any] = [tuple(row[key] for key in order) for row in bound]
+        plan = [(key, processors[key]) for key in order]
+    last: dict[str, tuple[Any, Any]] = {}
+
+    def convert(key: str, process: Callable[[Any], Any], value: Any) -> Any:
+        if value is None:
+            return value
+        seen = last.get(key)
+        if seen is not None and seen[0] is value:  # a value shared by every row (a timestamp)
+            return seen[1]
+        out = process(value)
+        last[key] = (value, out)
+        return out
+
+    params: list[Any]
+    if compiled.positional:
+        params = [
+            tuple([row[k] if p is None else convert(k, p, row[k]) for k, p in plan])
+            for row in rows
+        ]
     else:
-        params = bound
+        params = [
+            {k: row[k] if p is None else convert(k, p, row[k]) for k, p in plan} for row in rows
+        ]
     conn.exec_driver_sql(compiled.string, params)

@@ -75,6 +75,7 @@ def _insert_cases(
     ``progress`` hears ``(n + inserted, 2n)``: the second half of an add (see _validate_cases).
     """
     now = utc_now()
+    no_detail: dict[str, Any] = {}  # one object, so its JSON is made once
     for start in range(0, len(cases), _INSERT_CHUNK):
         if progress is not None:
             progress(len(cases) + start, 2 * len(cases))
@@ -91,13 +92,19 @@ def _insert_cases(
             for case in chunk
         ]
         # One driver executemany (no RETURNING: on SQLite that would be one statement a
-        # row), then the new ids read back by uid in one query.
+        # row), then the new ids read back in one range query on the primary key: every
+        # new id is above the largest committed before the insert (rows another writer
+        # committed meanwhile are read too, and left aside by uid).
+        ids_col = schema.cases.c.id
+        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ids_col), 0))).scalar_one()
         insert_many(conn, schema.cases, rows)
         uids = [case.uid for case in chunk]
-        found = conn.execute(
-            sa.select(schema.cases.c.uid, schema.cases.c.id).where(schema.cases.c.uid.in_(uids))
-        )
+        found = conn.execute(sa.select(schema.cases.c.uid, ids_col).where(ids_col > before))
         id_of = {row.uid: row.id for row in found}
+        unseen = [uid for uid in uids if uid not in id_of]
+        if unseen:  # ids below an id stored by hand (a sequence that was not advanced)
+            again = sa.select(schema.cases.c.uid, ids_col).where(schema.cases.c.uid.in_(unseen))
+            id_of.update({row.uid: row.id for row in conn.execute(again)})
         ids = [id_of[uid] for uid in uids]
         comp_rows = [
             _complication_row(case_id, comp)
@@ -115,7 +122,7 @@ def _insert_cases(
                     "action": "create",
                     "entity": "case",
                     "entity_id": case.uid,
-                    "detail": {},
+                    "detail": no_detail,
                 }
                 for case in chunk
             ],

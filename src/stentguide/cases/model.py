@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import time
 import typing
 import uuid
 from typing import Annotated, Any
@@ -162,7 +163,9 @@ class CaseIn(_Strict):
 
     @model_validator(mode="after")
     def _date_not_in_future(self) -> CaseIn:
-        if self.procedure_date > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        # today in UTC as a day number, from the clock alone (no datetime object a case)
+        today = int(time.time() // 86_400) + _EPOCH_ORDINAL
+        if self.procedure_date.toordinal() > today + 1:
             raise ValueError(f"procedure_date {self.procedure_date} is in the future")
         return self
 
@@ -172,13 +175,19 @@ class CaseIn(_Strict):
         One column per field, as JSON values (enums by value, nested fields as
         lists and dicts) except dates; complications have a table of their own.
         """
-        python = self.model_dump(exclude=set(OWN_TABLE_FIELDS))
-        plain = self.model_dump(mode="json", exclude=set(OWN_TABLE_FIELDS))
-        return {k: v if isinstance(v, dt.date) else plain[k] for k, v in python.items()}
+        plain = self.model_dump(mode="json", exclude=_OWN_TABLE_SET)
+        for name in _DATE_FIELDS:
+            plain[name] = getattr(self, name)
+        return plain
 
 
 OWN_TABLE_FIELDS = frozenset({"complications"})
 """Fields of :class:`CaseIn` stored in a table of their own rather than a ``cases`` column."""
+_OWN_TABLE_SET = set(OWN_TABLE_FIELDS)
+_DATE_FIELDS = tuple(
+    name for name, field in CaseIn.model_fields.items() if field.annotation is dt.date
+)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def nested_fields() -> tuple[str, ...]:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_ROWS",
     "answer_points",
+    "batch_error",
+    "empty_rejects",
     "input_schema",
     "list_scores",
     "provisional_points",
@@ -310,6 +312,8 @@ def _canonical_units(spec: ScoreSpec, params: ParamValues, frame: pl.DataFrame) 
     """Columns given in another unit (``serum_creatinine_umol_l``) become the score's own."""
     aliases = _unit_aliases(active_variables(spec, params))
     given = [a for a in aliases if a in frame.columns]
+    if not given:
+        return frame
     clash = [a for a in given if aliases[a][0] in frame.columns]
     if clash:
         raise InputError(
@@ -338,11 +342,11 @@ def _rejects(cols: Columns, offset: int) -> pl.DataFrame:
         for p in cols.problems
     ]
     if not parts:
-        return _empty_rejects()
+        return empty_rejects()
     return pl.concat(parts).sort("row", "field")
 
 
-def _empty_rejects() -> pl.DataFrame:
+def empty_rejects() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"row": pl.Int64, "field": pl.String, "problem": pl.String, "value": pl.String}
     )
@@ -363,7 +367,7 @@ def _score_chunks(
         chunk = frame.slice(offset, CHUNK_ROWS)
         cols = from_frame(spec, params, chunk)
         with np.errstate(all="ignore"):
-            ev = evaluate(spec, params, cols.values, chunk.height)
+            ev = evaluate(spec, params, cols.values, chunk.height, explain=False)
         results.append(_result_columns(spec, ev))
         bad_masks.append(cols.bad_rows())
         if cols.problems:
@@ -374,7 +378,7 @@ def _score_chunks(
         pl.concat([chunk[i] for chunk in results], rechunk=False) for i in range(len(results[0]))
     ]
     bad = np.concatenate(bad_masks) if bad_masks else np.zeros(0, dtype=bool)
-    return series, bad, (pl.concat(rejects) if rejects else _empty_rejects())
+    return series, bad, (pl.concat(rejects) if rejects else empty_rejects())
 
 
 def score_frame(
@@ -415,7 +419,7 @@ def score_frame_with_rejects(
     data = _canonical_units(spec, values, _as_polars(frame))
     series, bad, rejects = _score_chunks(spec, values, data, progress)
     if bad.any() and invalid == "raise":
-        raise _batch_error(spec, rejects)
+        raise batch_error(spec, rejects)
     if invalid == "raise":
         return data.with_columns(series), rejects
     keep = ~bad
@@ -440,17 +444,29 @@ def validate_frame(
     return pl.concat(rejects)
 
 
-def _batch_error(spec: ScoreSpec, rejects: pl.DataFrame) -> InputError:
-    bad_rows = rejects.get_column("row").n_unique()
+def batch_error(
+    spec: ScoreSpec,
+    rejects: pl.DataFrame,
+    *,
+    bad_rows: int | None = None,
+    problems: int | None = None,
+) -> InputError:
+    """One error for a batch's bad rows: the count and the first problems by row and field.
+
+    ``rejects`` may hold only the first problems of a streamed file; ``bad_rows`` and
+    ``problems`` then give the totals.
+    """
+    if bad_rows is None:
+        bad_rows = rejects.get_column("row").n_unique()
     shown = rejects.head(_SHOWN_PROBLEMS)
-    problems = {
+    named = {
         f"row {r['row']} {r['field']}": r["problem"]
         + (f" (got {r['value']})" if r["value"] is not None else "")
         for r in shown.iter_rows(named=True)
     }
-    more = rejects.height - shown.height
+    more = (rejects.height if problems is None else problems) - shown.height
     tail = f"; {more} more problem(s) not shown" if more else ""
-    return InputError(f"{bad_rows} invalid row(s) for {spec.name}{tail}", problems)
+    return InputError(f"{bad_rows} invalid row(s) for {spec.name}{tail}", named)
 
 
 def input_schema(name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
