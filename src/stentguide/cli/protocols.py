@@ -301,6 +301,8 @@ def _chain_json(chain: list[Session]) -> Any:
 
 def _resume(resume: str, db: str | None) -> tuple[list[Session], Session]:
     """The sessions of a saved run (a file) or of a run kept in the registry (an id)."""
+    from stentguide.protocols import Session
+
     path = Path(resume)
     if not path.exists() and re.fullmatch(r"[0-9a-f]{32}", resume):
         from stentguide.cases import Registry
