@@ -95,16 +95,24 @@ class InputError(StentguideError):
         return cls(message, problems)
 
 
+_LIST_ALL = 8
+"""Up to this many valid names, an unknown name's message lists them all."""
+
+
 class UnknownNameError(InputError):
     """A protocol, device or score name that does not exist; suggests close names."""
 
     def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
         import difflib
 
+        names = list(known)
         self.kind = kind
         self.name = name
-        self.suggestions = difflib.get_close_matches(name, list(known), n=3, cutoff=0.4)
+        self.suggestions = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        if len(names) <= _LIST_ALL:
+            # A short list of choices is given whole: a near miss may not be what was meant.
+            hint += f" (one of: {', '.join(names)})" if hint else f"; one of: {', '.join(names)}"
         super().__init__(f"unknown {kind} {name!r}{hint}")
 
 

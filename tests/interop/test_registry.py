@@ -189,6 +189,7 @@ def test_cli_exports_and_imports_fhir(cli: CliRun, tmp_path: Path) -> None:
     document = json.loads(out.read_text())
     assert {b["resource"]["identifier"]["system"] for b in document["entry"][1:]} == {CASE_SYSTEM}
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert cli("db", "upgrade", "--db", other).returncode == 0  # a --db is made on purpose
     result = cli("cases", "import", str(out), "--as", "fhir", "--db", other)
     assert result.returncode == 0, result.stderr
     assert "imported 5 case(s)" in result.stdout
@@ -196,6 +197,7 @@ def test_cli_exports_and_imports_fhir(cli: CliRun, tmp_path: Path) -> None:
     assert cli("cases", "export", str(again), "--format", "fhir").returncode == 0
     assert json.loads(again.read_text())["entry"][0]["resource"]["resourceType"] == "CodeSystem"
     third = f"sqlite:///{tmp_path / 'third.sqlite'}"
+    assert cli("db", "upgrade", "--db", third).returncode == 0
     result = cli("cases", "import", str(again), "--format", "fhir", "--db", third)
     assert result.returncode == 0, result.stderr
 

@@ -14,8 +14,11 @@ from tests.training.conftest import CASE_IDS, expert_choices, reckless_choices
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'registry.sqlite'}"
+def db(cli: CliRun, tmp_path: Path) -> str:
+    """A registry made on purpose: a --db naming a missing file is refused."""
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    assert cli("db", "upgrade", "--db", url).returncode == 0
+    return url
 
 
 def script(tmp_path: Path, choices: list[str]) -> Path:

@@ -1,15 +1,23 @@
-"""Complication rates of a registry with Wilson 95% intervals, beside the literature.
+"""Complication rates of a registry with 95% intervals, beside the literature.
 
 A rate is events over cases (or over retrieval attempts for retrieval success).
-Its interval is the Wilson score interval, which stays inside 0-100% and
-behaves at the small counts a single cath lab sees (Wilson EB, J Am Stat Assoc
-1927;22:209-212; recommended over the Wald interval by Brown, Cai and DasGupta,
-Stat Sci 2001;16:101-133). Every count is one SQL aggregate over indexed
+Two intervals are offered (:class:`IntervalMethod`):
+
+- ``wilson`` (the default): the Wilson score interval, which stays inside 0-100%
+  and behaves at the small counts a single cath lab sees (Wilson EB, J Am Stat
+  Assoc 1927;22:209-212; recommended over the Wald interval by Brown, Cai and
+  DasGupta, Stat Sci 2001;16:101-133).
+- ``exact``: the Clopper-Pearson interval from the beta distribution (Clopper CJ,
+  Pearson ES, Biometrika 1934;26:404-413), never narrower than its nominal 95%
+  coverage and the one most published series quote (the Mayo series' 0.23-0.44%
+  for 38 of 11,773 is this one; Wilson gives 0.24-0.44%).
+ Every count is one SQL aggregate over indexed
 columns, so the dashboard stays quick on a million cases.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -24,17 +32,31 @@ from stentguide.cases.model import ComplicationKind, RetrievalTechnique
 from stentguide.cases.registry import Registry
 from stentguide.errors import InputError
 
-__all__ = ["Comparison", "Grouping", "Rate", "compare", "registry_rates", "wilson_interval"]
+__all__ = [
+    "Comparison",
+    "Grouping",
+    "IntervalMethod",
+    "Rate",
+    "clopper_pearson_interval",
+    "compare",
+    "interval",
+    "registry_rates",
+    "wilson_interval",
+]
 
 Z95 = 1.959963984540054
 
 
-def wilson_interval(events: int, total: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for ``events`` out of ``total`` (proportions, not percent)."""
+def _check_counts(events: int, total: int) -> None:
     if total <= 0:
         raise InputError("no denominator", {"total": "must be at least 1"})
     if not 0 <= events <= total:
         raise InputError("impossible count", {"events": f"{events} is not within 0..{total}"})
+
+
+def wilson_interval(events: int, total: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for ``events`` out of ``total`` (proportions, not percent)."""
+    _check_counts(events, total)
     p = events / total
     z2 = z * z
     centre = (p + z2 / (2 * total)) / (1 + z2 / total)
@@ -42,6 +64,84 @@ def wilson_interval(events: int, total: int, z: float = Z95) -> tuple[float, flo
     low = 0.0 if events == 0 else max(0.0, centre - half)
     high = 1.0 if events == total else min(1.0, centre + half)
     return low, high
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10_000):
+        m2 = 2 * m
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _beta_cdf(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1.0 - x) / b
+
+
+def _beta_quantile(q: float, a: float, b: float) -> float:
+    low, high = 0.0, 1.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        if _beta_cdf(a, b, mid) < q:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def clopper_pearson_interval(
+    events: int, total: int, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval for ``events`` out of ``total`` (proportions)."""
+    _check_counts(events, total)
+    low = 0.0 if events == 0 else _beta_quantile(alpha / 2, events, total - events + 1)
+    high = 1.0 if events == total else _beta_quantile(1 - alpha / 2, events + 1, total - events)
+    return low, high
+
+
+class IntervalMethod(enum.StrEnum):
+    """Which 95% interval a rate carries."""
+
+    wilson = "wilson"
+    exact = "exact"
+
+    @property
+    def label(self) -> str:
+        return "Wilson" if self is IntervalMethod.wilson else "exact Clopper-Pearson"
+
+
+def interval(
+    events: int, total: int, method: IntervalMethod = IntervalMethod.wilson
+) -> tuple[float, float]:
+    """The 95% interval of ``events`` out of ``total`` by ``method`` (proportions)."""
+    if method is IntervalMethod.exact:
+        return clopper_pearson_interval(events, total)
+    return wilson_interval(events, total)
 
 
 class Grouping(enum.StrEnum):
@@ -55,13 +155,14 @@ class Grouping(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Rate:
-    """Events out of a total, in one group, with its Wilson 95% interval."""
+    """Events out of a total, in one group, with its 95% interval (Wilson unless told)."""
 
     metric: str
     label: str
     group: str | None
     events: int
     total: int
+    method: IntervalMethod = IntervalMethod.wilson
 
     @property
     def percent(self) -> float | None:
@@ -71,7 +172,7 @@ class Rate:
     def ci_percent(self) -> tuple[float, float] | None:
         if not self.total:
             return None
-        low, high = wilson_interval(self.events, self.total)
+        low, high = interval(self.events, self.total, self.method)
         return 100 * low, 100 * high
 
 
@@ -107,9 +208,15 @@ def _group_key(grouping: Grouping) -> sa.ColumnElement[Any] | None:
 
 
 def registry_rates(
-    registry: Registry, where: CaseFilter | None = None, by: Grouping = Grouping.none
+    registry: Registry,
+    where: CaseFilter | None = None,
+    by: Grouping = Grouping.none,
+    method: IntervalMethod = IntervalMethod.wilson,
 ) -> list[Rate]:
-    """Every metric of the dashboard, per group, for the cases matching ``where``."""
+    """Every metric of the dashboard, per group, for the cases matching ``where``.
+
+    Each rate carries its 95% interval by ``method`` (Wilson, or exact Clopper-Pearson).
+    """
     clauses = (where or CaseFilter()).where()
     key = _group_key(by)
     cases, comp = schema.cases, schema.complications
@@ -168,7 +275,10 @@ def registry_rates(
                 .group_by(*group_by)
             )
         }
-    return _assemble(totals, kinds, retrieval, after_loss)
+    rates = _assemble(totals, kinds, retrieval, after_loss)
+    if method is IntervalMethod.wilson:
+        return rates
+    return [dataclasses.replace(rate, method=method) for rate in rates]
 
 
 def _g(row: Any, key: sa.ColumnElement[Any] | None) -> str | None:

@@ -8,7 +8,7 @@ whole or not at all, and every change is audited in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
 from stentguide.cases.bulk import insert_many
 from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
 from stentguide.errors import InputError, NotFoundError, StoreError
+from stentguide.progress import Progress
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Batch", "CaseFilter", "CaseStore"]
 
 _INSERT_CHUNK = 5_000
+_PROGRESS_EVERY = 2_000
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,18 @@ class CaseFilter:
         return clauses
 
 
-def _insert_cases(conn: sa.Connection, cases: Sequence[CaseIn], actor: str) -> None:
-    """Insert validated cases, their complications and one audit line each."""
+def _insert_cases(
+    conn: sa.Connection, cases: Sequence[CaseIn], actor: str, progress: Progress | None = None
+) -> None:
+    """Insert validated cases, their complications and one audit line each.
+
+    ``progress`` hears ``(n + inserted, 2n)``: the second half of an add (see _validate_cases).
+    """
     now = utc_now()
     no_detail: dict[str, Any] = {}  # one object, so its JSON is made once
     for start in range(0, len(cases), _INSERT_CHUNK):
+        if progress is not None:
+            progress(len(cases) + start, 2 * len(cases))
         chunk = cases[start : start + _INSERT_CHUNK]
         rows = [
             {
@@ -142,10 +151,19 @@ def _existing_uids(conn: sa.Connection, uids: Sequence[str]) -> set[str]:
     return found
 
 
-def _validate_cases(items: Iterable[CaseIn | Mapping[str, Any]]) -> list[CaseIn]:
+def _validate_cases(
+    items: Iterable[CaseIn | Mapping[str, Any]], progress: Progress | None = None
+) -> list[CaseIn]:
+    """Every item as a CaseIn, or one error naming every bad row and field.
+
+    ``progress`` hears ``(validated, 2n)``: validation is the first half of an add.
+    """
     valid: list[CaseIn] = []
     problems: dict[str, str] = {}
+    total = len(items) if isinstance(items, Sized) else None
     for index, item in enumerate(items):
+        if progress is not None and index % _PROGRESS_EVERY == 0:
+            progress(index, 2 * total if total is not None else None)
         if isinstance(item, CaseIn):
             valid.append(item)
             continue
@@ -177,16 +195,24 @@ class Batch:
         self._actor = actor
         self.added = 0
 
-    def add_cases(self, items: Iterable[CaseIn | Mapping[str, Any]]) -> int:
-        """Validate and insert cases; rows are numbered from 1 in error messages."""
-        cases = _validate_cases(items)
+    def add_cases(
+        self, items: Iterable[CaseIn | Mapping[str, Any]], progress: Progress | None = None
+    ) -> int:
+        """Validate and insert cases; rows are numbered from 1 in error messages.
+
+        ``progress`` is called now and then with ``(done, total)`` in steps: each case
+        counts once when validated and once when inserted (total twice the cases).
+        """
+        cases = _validate_cases(items, progress)
         clash = _existing_uids(self._conn, [c.uid for c in cases])
         if clash:
             raise InputError(
                 "case(s) already in the registry; nothing was saved",
                 {f"uid {uid}": "already stored" for uid in sorted(clash)[:20]},
             )
-        _insert_cases(self._conn, cases, self._actor)
+        _insert_cases(self._conn, cases, self._actor, progress)
+        if progress is not None:
+            progress(2 * len(cases), 2 * len(cases))
         self.added += len(cases)
         return len(cases)
 
@@ -210,13 +236,20 @@ class CaseStore:
         with self.registry.write() as conn:
             yield Batch(conn, who)
 
-    def add_many(self, items: Iterable[CaseIn | Mapping[str, Any]], *, actor: str) -> int:
+    def add_many(
+        self,
+        items: Iterable[CaseIn | Mapping[str, Any]],
+        *,
+        actor: str,
+        progress: Progress | None = None,
+    ) -> int:
         """Validate and save cases in one transaction; returns how many were saved.
 
         Raises :class:`InputError` naming every bad row and field (nothing saved).
+        ``progress`` hears ``(done, total)`` as in :meth:`Batch.add_cases`.
         """
         with self.batch(actor=actor) as batch:
-            return batch.add_cases(items)
+            return batch.add_cases(items, progress)
 
     def add(self, item: CaseIn | Mapping[str, Any], *, actor: str) -> StoredCase:
         """Validate and save one case; returns it as stored."""

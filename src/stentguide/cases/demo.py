@@ -19,6 +19,7 @@ import numpy as np
 
 from stentguide.cases.literature import load_demo_parameters
 from stentguide.errors import InputError
+from stentguide.progress import Progress
 
 __all__ = ["MAX_DEMO_CASES", "SYNTHETIC_OUTCOME", "demo_cases"]
 
@@ -28,8 +29,13 @@ SYNTHETIC_OUTCOME = "synthetic"
 _DEVICES = {"guide": "6F guiding catheter", "stent": "drug-eluting stent"}
 
 
-def demo_cases(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
-    """``count`` synthetic cases as dicts ready for :meth:`CaseStore.add_many`."""
+def demo_cases(
+    count: int, *, seed: int = 0, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """``count`` synthetic cases as dicts ready for :meth:`CaseStore.add_many`.
+
+    ``progress`` hears ``(cases made, count)`` now and then.
+    """
     if not isinstance(count, int) or not 1 <= count <= MAX_DEMO_CASES:
         raise InputError("bad demo size", {"count": f"must be 1 to {MAX_DEMO_CASES:,}"})
     params = load_demo_parameters()
@@ -67,6 +73,8 @@ def demo_cases(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
         any_complication |= flags
     cases: list[dict[str, Any]] = []
     for i in range(count):
+        if progress is not None and i % 5_000 == 0:
+            progress(i, count)
         complications: list[dict[str, Any]] = []
         if any_complication[i]:
             if lost[i]:
@@ -91,4 +99,6 @@ def demo_cases(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
                 "complications": complications,
             }
         )
+    if progress is not None:
+        progress(count, count)
     return cases

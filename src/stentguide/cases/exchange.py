@@ -32,6 +32,7 @@ from stentguide.cases.model import CaseIn, StoredCase, nested_fields
 from stentguide.cases.registry import Registry
 from stentguide.cases.search import search_detail
 from stentguide.errors import InputError
+from stentguide.progress import Progress
 from stentguide.protocols.record import SessionRecord
 
 __all__ = [
@@ -94,12 +95,34 @@ def _flat(case: StoredCase) -> dict[str, str | None]:
     }
 
 
+def _counted(
+    registry: Registry, where: CaseFilter | None, progress: Progress | None
+) -> Iterator[StoredCase]:
+    """The cases ``where`` finds, telling ``progress`` ``(read, total)`` now and then."""
+    total = registry.cases.count(where) if progress is not None else None
+    index = 0
+    for index, case in enumerate(registry.cases.iter(where)):
+        if progress is not None and index % 2_000 == 0:
+            progress(index, total)
+        yield case
+    if progress is not None:
+        progress(total if total is not None else index, total)
+
+
 def export_table(
-    registry: Registry, path: Path, *, fmt: str | None = None, where: CaseFilter | None = None
+    registry: Registry,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    where: CaseFilter | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """Write the cases matching ``where`` to a CSV or Parquet file; returns the row count."""
+    """Write the cases matching ``where`` to a CSV or Parquet file; returns the row count.
+
+    ``progress`` hears ``(cases read, total)`` now and then.
+    """
     kind = TableFormat.of(path, fmt)
-    rows = [_flat(case) for case in registry.cases.iter(where)]
+    rows = [_flat(case) for case in _counted(registry, where, progress)]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
     if kind is TableFormat.csv:
         frame.write_csv(path)
@@ -154,8 +177,18 @@ def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, dict[str, Any], dict[str, 
         yield index, row, problems
 
 
-def import_table(registry: Registry, path: Path, *, actor: str, fmt: str | None = None) -> int:
-    """Add every case of a CSV or Parquet file, or none; returns how many were added."""
+def import_table(
+    registry: Registry,
+    path: Path,
+    *,
+    actor: str,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Add every case of a CSV or Parquet file, or none; returns how many were added.
+
+    ``progress`` hears ``(done, total)`` as in :meth:`CaseStore.add_many`.
+    """
     frame = _read_table(path, TableFormat.of(path, fmt))
     problems: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
@@ -166,13 +199,19 @@ def import_table(registry: Registry, path: Path, *, actor: str, fmt: str | None 
         raise InputError(
             f"{len(problems)} problem(s) in {path.name}; nothing was imported", problems
         )
-    return registry.cases.add_many(rows, actor=actor)
+    return registry.cases.add_many(rows, actor=actor, progress=progress)
 
 
-def export_archive(registry: Registry, path: Path, *, where: CaseFilter | None = None) -> int:
+def export_archive(
+    registry: Registry,
+    path: Path,
+    *,
+    where: CaseFilter | None = None,
+    progress: Progress | None = None,
+) -> int:
     """Write whole cases, with their protocol runs and event logs, to a JSON archive."""
     cases: list[dict[str, Any]] = []
-    for case in registry.cases.iter(where):
+    for case in _counted(registry, where, progress):
         entry = case.model_dump(mode="json", include=set(COLUMNS))
         entry["runs"] = [
             {
@@ -188,7 +227,9 @@ def export_archive(registry: Registry, path: Path, *, where: CaseFilter | None =
     return len(cases)
 
 
-def import_archive(registry: Registry, path: Path, *, actor: str) -> int:
+def import_archive(
+    registry: Registry, path: Path, *, actor: str, progress: Progress | None = None
+) -> int:
     """Add every case of a JSON archive with its runs; returns how many cases were added.
 
     Every case and run is validated first and the cases are added in one
@@ -223,7 +264,7 @@ def import_archive(registry: Registry, path: Path, *, actor: str) -> int:
                 )
     if problems:
         raise InputError("bad protocol runs in the archive; nothing was imported", problems)
-    added = registry.cases.add_many(cases, actor=actor)
+    added = registry.cases.add_many(cases, actor=actor, progress=progress)
     for entry in entries:
         for run in entry.get("runs", []):
             registry.runs.save(
@@ -247,7 +288,13 @@ def export_format(name: str) -> str:
 
 
 def export_cases(
-    registry: Registry, path: Path, *, fmt: str, actor: str, where: CaseFilter | None = None
+    registry: Registry,
+    path: Path,
+    *,
+    fmt: str,
+    actor: str,
+    where: CaseFilter | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write the cases ``where`` finds as ``fmt`` and audit the export; returns the count.
 
@@ -258,9 +305,9 @@ def export_cases(
     who = check_actor(actor)
     query = where or CaseFilter()
     if kind == "json":
-        count = export_archive(registry, path, where=query)
+        count = export_archive(registry, path, where=query, progress=progress)
     else:
-        count = export_table(registry, path, fmt=kind, where=query)
+        count = export_table(registry, path, fmt=kind, where=query, progress=progress)
     audit_export(registry, kind=kind, count=count, where=query, actor=who)
     return count
 

@@ -20,16 +20,17 @@ __all__ = ["rates_plot"]
 def rates_plot(
     comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png", *, note: str | None = None
 ) -> bytes:
-    """A forest plot of the ungrouped rates that have events or published figures.
+    """A forest plot of the rates that have events or published figures.
+
+    Ungrouped rates when there are any; else (rates by year, operator or access)
+    one row per metric and group, labelled with the group.
 
     ``note`` is printed under the title (e.g. that the cases are synthetic), so that the
     plot cannot travel without it.
     """
-    shown = [
-        c
-        for c in comparisons
-        if c.rate.group is None and c.rate.total and (c.figures or c.rate.events)
-    ]
+    shown = [c for c in comparisons if c.rate.total and (c.figures or c.rate.events)]
+    if any(c.rate.group is None for c in shown):
+        shown = [c for c in shown if c.rate.group is None]
     height = 1.2 + 0.55 * max(len(shown), 1)
     figure = Figure(figsize=(8, height), layout="constrained")
     FigureCanvasAgg(figure)
@@ -45,7 +46,7 @@ def rates_plot(
             fmt="o",
             color="tab:blue",
             capsize=3,
-            label="this registry (95% CI)" if row == 0 else None,
+            label=f"this registry ({rate.method.label} 95% CI)" if row == 0 else None,
         )
         for figure_no, published in enumerate(comparison.figures):
             offset = row - 0.18 - 0.08 * figure_no
@@ -60,7 +61,13 @@ def rates_plot(
                 )
             if published.bounds is not None:
                 axes.hlines(offset, *published.bounds, color="tab:orange", linewidth=1)
-    axes.set_yticks(range(len(shown)), [c.rate.label for c in reversed(shown)])
+    axes.set_yticks(
+        range(len(shown)),
+        [
+            c.rate.label if c.rate.group is None else f"{c.rate.label}, {c.rate.group}"
+            for c in reversed(shown)
+        ],
+    )
     axes.set_xscale("symlog", linthresh=1.0)
     axes.set_xlim(0, 100)
     axes.set_xlabel("percent (symmetric log scale)")

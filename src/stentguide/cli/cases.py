@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stentguide.cli._common import (
@@ -29,7 +30,10 @@ from stentguide.cli._common import (
     handle_errors,
     print_json,
     resolve_actor,
+    written_to,
 )
+from stentguide.cli._common import OutputOption as OutputOpt
+from stentguide.cli._progress import progress_bar
 from stentguide.cli._registry import ActorOption, DbOption, FormatOption, open_registry
 
 if TYPE_CHECKING:
@@ -115,12 +119,21 @@ def list_cases(
     db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many cases.")] = 50,
     fmt: FormatOption = OutputFormat.text,
+    output: OutputOpt = None,
 ) -> None:
-    """List cases, newest first."""
+    """List cases, newest first.
+
+    Example: stentguide cases list --complication stent_loss --since 2023-01-01
+    """
     with open_registry(db) as registry:
         found = registry.cases.find(where, limit=limit)
         total = registry.cases.count(where)
         _warn_synthetic(registry, where, total)
+    with written_to(output):
+        _print_cases(found, total, fmt)
+
+
+def _print_cases(found: list[Any], total: int, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         print_json({"total": total, "cases": [c.model_dump(mode="json") for c in found]})
         return
@@ -131,8 +144,8 @@ def list_cases(
         table.add_row(
             case.uid,
             str(case.procedure_date),
-            case.patient_id,
-            case.operator,
+            escape(case.patient_id),
+            escape(case.operator),
             case.access.value,
             ", ".join(c.kind.value for c in case.complications) or "-",
             str(len(case.runs)),
@@ -146,20 +159,35 @@ def show_case(
     uid: Annotated[str, typer.Argument(help="Case uid.")],
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.text,
+    output: OutputOpt = None,
 ) -> None:
-    """Show one case with its complications, protocol runs and audit trail."""
+    """Show one case with its complications, protocol runs and audit trail.
+
+    Example: stentguide cases show 3d6c3ac1c5e1f6d1a0e0e5d4e1fd5ac9 --format json
+    """
     with open_registry(db) as registry:
         case = registry.cases.get(uid)
         audit = registry.audit.entries(entity="case", entity_id=uid)
+    with written_to(output):
+        _print_case(case, audit, fmt)
+
+
+def _print_case(case: Any, audit: list[Any], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         print_json({"case": case.model_dump(mode="json"), "audit": [a.__dict__ for a in audit]})
         return
-    console.print(f"[bold]Case {case.uid}[/bold]  patient {case.patient_id}  {case.procedure_date}")
     console.print(
-        f"operator {case.operator}, {case.access.value} access, outcome {case.outcome or '-'}"
+        f"[bold]Case {case.uid}[/bold]  patient {escape(case.patient_id)}  {case.procedure_date}"
+    )
+    console.print(
+        f"operator {case.operator}, {case.access.value} access, outcome {case.outcome or '-'}",
+        markup=False,
     )
     console.print("lesions: " + ", ".join(lesion.vessel.value for lesion in case.lesions))
-    console.print("devices: " + (", ".join(f"{k}: {v}" for k, v in case.devices.items()) or "-"))
+    console.print(
+        "devices: " + (", ".join(f"{k}: {v}" for k, v in case.devices.items()) or "-"),
+        markup=False,
+    )
     for comp in case.complications:
         extra = (
             f" ({comp.technique.value}, {'retrieved' if comp.success else 'not retrieved'})"
@@ -173,7 +201,7 @@ def show_case(
             f"{run.events} events, outcome {run.outcome_id or '-'}"
         )
     for entry in audit:
-        console.print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action}")
+        console.print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action}", markup=False)
 
 
 ExportAs = Annotated[
@@ -208,18 +236,28 @@ def export_cases(
     actor: ActorOption = None,
     fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
-    """Export cases to CSV, Parquet, a JSON archive (with protocol runs) or FHIR; audited."""
+    """Export cases to CSV, Parquet, a JSON archive (with protocol runs) or FHIR; audited.
+
+    Shows progress on a terminal.
+
+    Example: stentguide cases export cases.csv --since 2024-01-01
+    """
     from stentguide.cases.exchange import export_cases
 
     kind = _file_kind(path, as_, fmt)
-    with open_registry(db) as registry:
+    with open_registry(db) as registry, progress_bar("exporting", "cases") as progress:
         if kind == "fhir":
             from stentguide.interop.registry import export_fhir
 
             count = export_fhir(registry, path, where=where, actor=resolve_actor(actor))
         else:
             count = export_cases(
-                registry, path, fmt=kind, where=where, actor=resolve_actor(actor)
+                registry,
+                path,
+                fmt=kind,
+                where=where,
+                actor=resolve_actor(actor),
+                progress=progress,
             )
     if fmt == "json":
         print_json({"exported": count, "path": str(path)})
@@ -238,22 +276,27 @@ def import_cases(
     actor: ActorOption = None,
     fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
-    """Import cases, all or nothing; bad rows are reported by row and field."""
+    """Import cases, all or nothing; bad rows are reported by row and field.
+
+    Shows progress on a terminal.
+
+    Example: stentguide cases import cases.csv --db sqlite:///registry.sqlite
+    """
     from stentguide.cases.exchange import import_archive, import_table
 
     if not path.is_file():
         fail(f"path: {path} does not exist")
     kind = _file_kind(path, as_, fmt)
-    with open_registry(db) as registry:
+    with open_registry(db) as registry, progress_bar("importing", None) as progress:
         who = resolve_actor(actor)
         if kind == "fhir":
             from stentguide.interop.registry import import_fhir
 
             count = import_fhir(registry, path, actor=who)
         elif kind == "json":
-            count = import_archive(registry, path, actor=who)
+            count = import_archive(registry, path, actor=who, progress=progress)
         else:
-            count = import_table(registry, path, actor=who, fmt=kind)
+            count = import_table(registry, path, actor=who, fmt=kind, progress=progress)
     if fmt == "json":
         print_json({"imported": count})
     else:
@@ -272,26 +315,48 @@ def stats(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Also write a plot (.png or .svg).")
     ] = None,
+    interval: Annotated[
+        str,
+        typer.Option(
+            "--interval",
+            help="95% interval: wilson (Wilson score) or exact (Clopper-Pearson).",
+        ),
+    ] = "wilson",
     fmt: FormatOption = OutputFormat.text,
+    output: OutputOpt = None,
 ) -> None:
-    """Complication rates with Wilson 95% intervals beside the published figures."""
-    from stentguide.cases.analytics import Grouping, compare, registry_rates
+    """Complication rates with 95% intervals beside the published figures.
+
+    Example: stentguide cases stats --by year --interval exact --plot rates.png
+    """
+    from stentguide.cases.analytics import Grouping, IntervalMethod, compare, registry_rates
     from stentguide.errors import UnknownNameError
 
     try:
         grouping = Grouping(by)
     except ValueError:
         raise UnknownNameError("grouping", by, [g.value for g in Grouping]) from None
+    try:
+        method = IntervalMethod(interval)
+    except ValueError:
+        raise UnknownNameError("interval", interval, [m.value for m in IntervalMethod]) from None
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
     with open_registry(db) as registry:
-        comparisons = compare(registry_rates(registry, where, grouping))
+        comparisons = compare(registry_rates(registry, where, grouping, method))
         warning = _warn_synthetic(registry, where, registry.cases.count(where))
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
         kind: Literal["png", "svg"] = "svg" if plot.suffix.lower() == ".svg" else "png"
         plot.write_bytes(rates_plot(comparisons, kind, note=warning))
+    with written_to(output):
+        _print_stats(comparisons, fmt, method.label)
+    if plot is not None:
+        err_console.print(f"plot written to {plot}", markup=False)
+
+
+def _print_stats(comparisons: list[Any], fmt: OutputFormat, method: str) -> None:
     if fmt is OutputFormat.json:
         print_json(
             [
@@ -303,13 +368,14 @@ def stats(
                     "total": c.rate.total,
                     "percent": c.rate.percent,
                     "ci95_percent": c.rate.ci_percent,
+                    "interval": c.rate.method.value,
                     "literature": [f.model_dump(mode="json") for f in c.figures],
                 }
                 for c in comparisons
             ]
         )
         return
-    table = Table(title="Complication rates (Wilson 95% CI) beside the literature")
+    table = Table(title=f"Complication rates ({method} 95% CI) beside the literature")
     for column in ("metric", "group", "events / total", "rate", "95% CI", "published"):
         table.add_column(column)
     for c in comparisons:
@@ -329,16 +395,14 @@ def stats(
             for f in c.figures
         )
         table.add_row(
-            r.label,
-            r.group or "all",
+            escape(r.label),
+            escape(r.group or "all"),
             f"{r.events} / {r.total}",
             f"{r.percent:.2f}%",
             f"{low:.2f}-{high:.2f}%",
-            published or "-",
+            escape(published) or "-",
         )
     console.print(table)
-    if plot is not None:
-        console.print(f"plot written to {plot}")
 
 
 @cases_app.command("demo")
@@ -350,12 +414,19 @@ def demo(
     actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Fill the registry with SYNTHETIC cases whose rates follow the literature."""
+    """Fill the registry with SYNTHETIC cases whose rates follow the literature.
+
+    Shows progress on a terminal.
+
+    Example: stentguide cases demo --count 2000 --seed 1
+    """
     from stentguide.cases.demo import demo_cases
 
-    cases = demo_cases(count, seed=seed)
     with open_registry(db) as registry:
-        added = registry.cases.add_many(cases, actor=resolve_actor(actor))
+        with progress_bar("making synthetic cases", "cases") as progress:
+            cases = demo_cases(count, seed=seed, progress=progress)
+        with progress_bar("saving", None) as progress:
+            added = registry.cases.add_many(cases, actor=resolve_actor(actor), progress=progress)
     if fmt is OutputFormat.json:
         print_json({"added": added, "synthetic": True})
     else:
@@ -370,7 +441,10 @@ def validate_training(
     path: Annotated[Path, typer.Argument(help="A training case file (YAML or JSON).")],
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Check a training case: schema, reachable moments, sources, consequences, teaching points."""
+    """Check a training case: schema, reachable moments, sources, consequences, teaching points.
+
+    Example: stentguide cases validate-training my-case.yaml
+    """
     from stentguide.training import load_case_file
 
     case = load_case_file(path)

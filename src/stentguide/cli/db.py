@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from stentguide.cli._common import OutputFormat, console, handle_errors, print_json
-from stentguide.cli._registry import DbOption, FormatOption
+from stentguide.cli._registry import DbOption, FormatOption, existing_db
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -35,7 +35,10 @@ def _engine(db: str | None) -> Iterator[Engine]:
 @db_app.command("upgrade")
 @handle_errors
 def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Create or migrate the database to the newest schema."""
+    """Create or migrate the database to the newest schema (the one command that creates one).
+
+    Example: stentguide db upgrade --db sqlite:///registry.sqlite
+    """
     from stentguide.cases.migrate import upgrade_schema
 
     with _engine(db) as engine:
@@ -49,10 +52,13 @@ def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> No
 @db_app.command("status")
 @handle_errors
 def db_status(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Show the database URL and its schema revision."""
+    """Show the database URL and its schema revision.
+
+    Example: stentguide db status --db sqlite:///registry.sqlite
+    """
     from stentguide.cases.migrate import schema_status
 
-    with _engine(db) as engine:
+    with _engine(existing_db(db)) as engine:
         status = schema_status(engine)
         shown = engine.url.render_as_string(hide_password=True)
     if fmt is OutputFormat.json:

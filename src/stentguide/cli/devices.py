@@ -14,7 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from stentguide import devices as dv
-from stentguide.cli._common import OutputFormat, console, handle_errors, print_json
+from stentguide.cli._common import (
+    OutputFormat,
+    console,
+    handle_errors,
+    print_json,
+    with_output,
+)
 from stentguide.devices.model import Device, Figure
 from stentguide.devices.units import parse_length
 from stentguide.references import reference
@@ -49,6 +55,7 @@ def _device_json(device: Device) -> dict[str, Any]:
 
 @group.command("list")
 @handle_errors
+@with_output
 def list_command(
     kind: Annotated[
         str | None,
@@ -56,7 +63,10 @@ def list_command(
     ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """List catalogue devices, optionally of one kind."""
+    """List catalogue devices, optionally of one kind.
+
+    Example: stentguide devices list --kind guide_extension
+    """
     found = dv.list_devices(kind)
     if output_format is OutputFormat.json:
         print_json([_device_json(d) for d in found])
@@ -76,11 +86,15 @@ def list_command(
 
 @group.command("show")
 @handle_errors
+@with_output
 def show_command(
     name: Annotated[str, typer.Argument(help="Catalogue name or generic description.")],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Show one device with every figure, its confidence and its sources."""
+    """Show one device with every figure, its confidence and its sources.
+
+    Example: stentguide devices show "XIENCE Sierra 4.0"
+    """
     device = dv.get_device(name)
     post = dv.max_post_dilatation(device) if device.kind == "stent" else None
     if output_format is OutputFormat.json:
@@ -108,6 +122,7 @@ def show_command(
 
 @group.command("inflate")
 @handle_errors
+@with_output
 def inflate_command(
     name: Annotated[str, typer.Argument(help="Balloon or stent system.")],
     pressure: Annotated[
@@ -115,7 +130,10 @@ def inflate_command(
     ],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Diameter of a balloon or stent system at a pressure (refused above rated burst)."""
+    """Diameter of a balloon or stent system at a pressure (refused above rated burst).
+
+    Example: stentguide devices inflate "balloon 1.5x12 SC" --pressure "300 kPa"
+    """
     result = dv.balloon_diameter_at(name, pressure)
     if output_format is OutputFormat.json:
         print_json(result.model_dump(mode="json"))
@@ -128,6 +146,7 @@ def inflate_command(
 
 @group.command("fit")
 @handle_errors
+@with_output
 def fit_command(
     guide: Annotated[str, typer.Option("--guide", help="Guide, guide extension or microcatheter.")],
     device: Annotated[
@@ -136,7 +155,11 @@ def fit_command(
     ],
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Whether devices pass side by side through a guide: lumen, sum, margin, verdict."""
+    """Whether devices pass side by side through a guide: lumen, sum, margin, verdict.
+
+    Example: stentguide devices fit --guide "Launcher 6F" --device "stent 3.0x18" --device
+    "balloon 1.5x12 SC"
+    """
     result = dv.check_fit(guide, device)
     if output_format is OutputFormat.json:
         print_json(result.model_dump(mode="json"))
@@ -155,6 +178,7 @@ def fit_command(
 
 @group.command("snare")
 @handle_errors
+@with_output
 def snare_command(
     vessel: Annotated[str, typer.Option("--vessel", help="Vessel diameter, e.g. '3' or '3 mm'.")],
     catheter: Annotated[str, typer.Option("--catheter", help="Guide or catheter to pass.")],
@@ -164,7 +188,11 @@ def snare_command(
     ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Which catalogue snare opens to a vessel and passes through a catheter."""
+    """Which catalogue snare opens to a vessel and passes through a catheter.
+
+    Example: stentguide devices snare --vessel 3 --catheter "Launcher 6F" --alongside
+    "0.014 in wire"
+    """
     vessel_mm = parse_length(vessel, field="vessel")
     result = dv.choose_snare(vessel_mm, catheter, alongside or [])
     if output_format is OutputFormat.json:

@@ -67,7 +67,10 @@ def leaflet(
         typer.Option("--output", "-o", help="File to write; '-' or none writes to stdout."),
     ] = None,
 ) -> None:
-    """Write a personalised patient leaflet (English or French) as PDF or HTML."""
+    """Write a personalised patient leaflet (English or French) as PDF or HTML.
+
+    Example: stentguide leaflet --plan leaflet-plan.json --lang fr --format pdf -o leaflet.pdf
+    """
     data = _read_plan(plan)
     if lang is not None:
         data["language"] = lang

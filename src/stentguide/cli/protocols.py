@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.panel import Panel
 from rich.table import Table
 
 from stentguide.cli._common import (
@@ -22,25 +21,17 @@ from stentguide.cli._common import (
     handle_errors,
     print_json,
     resolve_actor,
+    with_output,
 )
-from stentguide.cli._runner import Interrupted, run_interactive_chain
+from stentguide.cli._registry import DB_HELP
 from stentguide.errors import InputError, SessionError
-from stentguide.protocols import (
-    Protocol,
-    Session,
-    get_protocol,
-    load_protocol_file,
-    load_protocols,
-    protocol_as_dict,
-    render_mermaid,
-    render_record,
-    render_tree,
-    start,
-)
-from stentguide.protocols.script import apply_answers
 
 if TYPE_CHECKING:
     from stentguide.cases import Registry
+    from stentguide.protocols import Protocol, Session
+
+# The pathway engine is imported by the commands that use it, so that
+# ``protocols list`` (a quick listing) starts as fast as Python and Typer allow.
 
 protocols_app = typer.Typer(
     help="Browse and validate the management pathways.", no_args_is_help=True
@@ -56,24 +47,25 @@ class ShowFormat(str, enum.Enum):
 
 @protocols_app.command("list")
 @handle_errors
+@with_output
 def list_protocols(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
-    """List the shipped pathways."""
-    protocols = load_protocols()
+    """List the shipped pathways.
+
+    Example: stentguide protocols list --format json
+    """
+    from stentguide.listing import protocol_listing
+
+    protocols = protocol_listing()
     if fmt is OutputFormat.json:
-        print_json(
-            [
-                {"id": p.id, "version": p.version, "title": p.title, "when_to_use": p.when_to_use}
-                for p in protocols.values()
-            ]
-        )
+        print_json([p.as_dict() for p in protocols])
         return
     table = Table(title="Management pathways", show_lines=False)
     table.add_column("id", style="bold")
     table.add_column("version")
     table.add_column("title")
-    for p in protocols.values():
+    for p in protocols:
         table.add_row(p.id, p.version, p.title)
     console.print(table)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
@@ -81,13 +73,19 @@ def list_protocols(
 
 @protocols_app.command("show")
 @handle_errors
+@with_output
 def show_protocol(
     protocol_id: Annotated[str, typer.Argument(help="Pathway id, e.g. partial-stent-loss")],
     fmt: Annotated[
         ShowFormat, typer.Option("--format", help="text, mermaid, json or fhir")
     ] = ShowFormat.text,
 ) -> None:
-    """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition."""
+    """Show a pathway as a text tree, a Mermaid flowchart, JSON or a FHIR R4 PlanDefinition.
+
+    Example: stentguide protocols show partial-stent-loss --format fhir -o plan.json
+    """
+    from stentguide.protocols import get_protocol, protocol_as_dict, render_mermaid, render_tree
+
     protocol = get_protocol(protocol_id)
     if fmt is ShowFormat.json:
         print_json(protocol_as_dict(protocol))
@@ -98,11 +96,12 @@ def show_protocol(
     elif fmt is ShowFormat.mermaid:
         sys.stdout.write(render_mermaid(protocol) + "\n")
     else:
-        sys.stdout.write(render_tree(protocol) + "\n")
+        sys.stdout.write(render_tree(protocol) + "\n" + _roles_text(protocol))
 
 
 @protocols_app.command("validate")
 @handle_errors
+@with_output
 def validate(
     paths: Annotated[
         list[Path] | None,
@@ -110,7 +109,12 @@ def validate(
     ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
-    """Validate protocol files: schema, graph, key messages, facts and references."""
+    """Validate protocol files: schema, graph, key messages, facts and references.
+
+    Example: stentguide protocols validate my-pathway.yaml
+    """
+    from stentguide.protocols import load_protocol_file, load_protocols
+
     if not paths:
         checked = [f"{p.id} {p.version}" for p in load_protocols().values()]
     else:
@@ -123,6 +127,17 @@ def validate(
     else:
         for line in checked:
             console.print(f"[green]valid[/green] {line}")
+
+
+def _roles_text(protocol: Protocol) -> str:
+    """The device roles a case may declare for ``protocol``, with what each is."""
+    meaning = {
+        "guide": "the guiding catheter that holds the devices",
+        "guide_extension": "a guide extension, when one holds the devices instead",
+        **protocol.device_roles,
+    }
+    lines = [f"  {role}: {' '.join(meaning.get(role, '').split())}" for role in protocol.case_roles]
+    return "Device roles (--device ROLE=NAME):\n" + "\n".join(lines) + "\n"
 
 
 def _load_json_file(path: Path, what: str) -> Any:
@@ -155,6 +170,8 @@ def _parse_case(
             fail(f"--fact takes NAME=VALUE (e.g. left_main_involved=false), got {item!r}")
         typed[name.strip()] = raw
     case["facts"].update(protocol.parse_facts(typed))
+    if isinstance(case.get("devices"), dict):
+        protocol.check_device_roles(case["devices"])
     return case
 
 
@@ -181,7 +198,13 @@ def run(
         Path | None, typer.Option("--case", help="JSON file with the case's facts and devices.")
     ] = None,
     device: Annotated[
-        list[str] | None, typer.Option("--device", help="ROLE=NAME, e.g. guide='6F guide 0.070in'.")
+        list[str] | None,
+        typer.Option(
+            "--device",
+            help="ROLE=NAME, repeatable, e.g. stent='stent 3.0x18 10/16 atm'. ROLE is guide, "
+            "guide_extension or one of the pathway's device roles, which 'stentguide protocols "
+            "show ID' lists with what each is; a role the pathway does not use is refused.",
+        ),
     ] = None,
     fact: Annotated[list[str] | None, typer.Option("--fact", help="NAME=VALUE case fact.")] = None,
     resume: Annotated[
@@ -195,14 +218,15 @@ def run(
     ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
     output: Annotated[
-        Path | None, typer.Option(help="Write the record here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the record to FILE instead of the screen.", metavar="FILE"
+        ),
     ] = None,
     store: Annotated[
         bool, typer.Option(help="Keep the run in the case registry (after every step).")
     ] = True,
-    db: Annotated[
-        str | None, typer.Option(help="Registry URL (else $STENTGUIDE_DB, else a local file).")
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP, metavar="URL")] = None,
     case_uid: Annotated[
         str | None, typer.Option("--case-uid", help="Attach the run to this registry case.")
     ] = None,
@@ -212,9 +236,20 @@ def run(
 ) -> None:
     """Run a pathway step by step, interactively or from an answers file.
 
-    The run is kept in the case registry as it goes (``--no-store`` to keep
-    nothing); a scripted run is stored only when every answer applied.
+    The run is kept in the case registry as it goes (--no-store keeps nothing); a
+    scripted run is stored only when every answer applied.
+
+    Example: stentguide run partial-stent-loss --device stent="stent 3.0x18 10/16 atm"
+    --answers answers.json -o record.txt
     """
+    from stentguide.cli._runner import Interrupted, run_interactive_chain
+    from stentguide.protocols import get_protocol, render_record, start
+    from stentguide.protocols.script import apply_answers
+
+    if store:
+        from stentguide.cli._registry import existing_db
+
+        existing_db(db)  # before the run starts: a --db typo must not cost a recorded run
     keeper = _RunKeeper(db, case_uid, resolve_actor(actor)) if store else None
     earlier: list[Session] = []
     chain: list[Session] = []
@@ -266,6 +301,8 @@ def _chain_json(chain: list[Session]) -> Any:
 
 def _resume(resume: str, db: str | None) -> tuple[list[Session], Session]:
     """The sessions of a saved run (a file) or of a run kept in the registry (an id)."""
+    from stentguide.protocols import Session
+
     path = Path(resume)
     if not path.exists() and re.fullmatch(r"[0-9a-f]{32}", resume):
         from stentguide.cases import Registry
@@ -316,8 +353,9 @@ class _RunKeeper:
     def save(self, session: Session) -> None:
         if self._registry is None:
             from stentguide.cases import Registry
+            from stentguide.cli._registry import existing_db
 
-            self._registry = Registry.open(self.db)
+            self._registry = Registry.open(existing_db(self.db))
         from stentguide.runs import Runs
 
         Runs(self._registry).save(session, actor=self.actor, case_uid=self.case_uid)
@@ -329,6 +367,10 @@ class _RunKeeper:
 
 
 def _choose_protocol() -> str:
+    from rich.panel import Panel
+
+    from stentguide.protocols import load_protocols
+
     protocols = list(load_protocols().values())
     console.print(Panel.fit("stentguide - choose the situation you are in", subtitle=DISCLAIMER))
     for index, p in enumerate(protocols, start=1):

@@ -5,36 +5,36 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape as e
 from rich.table import Table
 
 from stentguide.cli._common import (
     OutputFormat,
     console,
-    err_console,
     fail,
     handle_errors,
     print_json,
+    written_to,
 )
+from stentguide.cli._progress import progress_bar
 from stentguide.errors import InputError
-from stentguide.risk import (
-    ScoreResult,
-    get_spec,
-    input_schema,
-    list_scores,
-    score,
-    score_file,
-)
+
+if TYPE_CHECKING:
+    from stentguide.risk import ScoreResult
+
+# stentguide.risk (NumPy, Polars) is imported by the modes that score, so that
+# ``score list`` starts as fast as Python and Typer allow.
 
 __all__ = ["register"]
 
 HELP = (
-    "Published PCI risk scores. NAME is a score name or 'list'. "
-    "Examples: score list | score j-cto --schema | score j-cto --json '{...}' | "
-    "score j-cto --input in.csv --output out.parquet [--rejects rejects.csv]"
+    "Published PCI risk scores. NAME is a score name or 'list'.\n\n"
+    "Examples: stentguide score list | stentguide score j-cto --schema | "
+    "stentguide score j-cto --json '{\"blunt_stump\": true, ...}' | "
+    "stentguide score dapt --input registry.csv --output scored.parquet --rejects rejects.csv"
 )
 
 
@@ -74,7 +74,14 @@ def score_command(
         Path | None, typer.Option("--input", help="A CSV or Parquet file to score.")
     ] = None,
     output_path: Annotated[
-        Path | None, typer.Option("--output", help="Where to write the scored rows (CSV/Parquet).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="With --input: where to write the scored rows (CSV/Parquet); "
+            "else write the result to FILE instead of the screen.",
+            metavar="FILE",
+        ),
     ] = None,
     rejects_path: Annotated[
         Path | None,
@@ -104,27 +111,45 @@ def score_command(
     modes = [json_case is not None, schema, input_path is not None]
     if sum(modes) > 1:
         fail("use only one of --json, --schema and --input")
-    if (input_path is None) != (output_path is None):
-        fail("--input and --output go together")
+    if input_path is not None and output_path is None:
+        fail("--input needs --output (the file to write the scored rows to)")
     if rejects_path is not None and input_path is None:
         fail("--rejects needs --input and --output")
+    if input_path is not None and output_path is not None:
+        fmt = output_format or OutputFormat.text
+        _file(name, input_path, output_path, rejects_path, params, fmt)
+        return
+    with written_to(output_path):
+        _show(name, json_case, schema, params, output_format, fhir=fhir)
+
+
+def _show(
+    name: str,
+    json_case: str | None,
+    schema: bool,
+    params: dict[str, str],
+    output_format: OutputFormat | None,
+    *,
+    fhir: bool = False,
+) -> None:
     if name == "list":
         _list(output_format or OutputFormat.text)
     elif schema:
+        from stentguide.risk import input_schema
+
         print_json(input_schema(name, params))
     elif json_case is not None:
         _one_case(name, json_case, params, output_format or OutputFormat.json, fhir=fhir)
-    elif input_path is not None and output_path is not None:
-        fmt = output_format or OutputFormat.text
-        _file(name, input_path, output_path, rejects_path, params, fmt)
     else:
         _describe(name, output_format or OutputFormat.text)
 
 
 def _list(fmt: OutputFormat) -> None:
-    infos = list_scores()
+    from stentguide.listing import score_listing
+
+    infos = score_listing()
     if fmt is OutputFormat.json:
-        print_json([i.model_dump() for i in infos])
+        print_json([i.as_dict() for i in infos])
         return
     table = Table(title="Risk scores")
     for column in ("name", "title", "status"):
@@ -144,6 +169,8 @@ def _one_case(
         raise InputError(f"--json is not valid JSON: {exc.msg} at position {exc.pos}") from None
     if not isinstance(case, dict):
         raise InputError("--json must be a JSON object of input names to values")
+    from stentguide.risk import score
+
     result = score(name, case, params)
     if fhir:
         from stentguide.interop.scores import score_to_risk_assessment
@@ -156,29 +183,31 @@ def _one_case(
 
 
 def _print_result(result: ScoreResult) -> None:
-    console.print(f"[bold]{result.title}[/bold]: {result.summary}")
+    console.print(f"[bold]{e(result.title)}[/bold]: {e(result.summary)}")
     if result.category:
-        console.print(f"Category: [bold]{result.category}[/bold] ({result.category_label})")
+        console.print(
+            f"Category: [bold]{e(result.category)}[/bold] ({e(result.category_label or '')})"
+        )
     for field, by in result.derived.items():
-        console.print(f"Computed: {field} = {result.inputs[field]:g} by {by}")
+        console.print(f"Computed: {field} = {result.inputs[field]:g} by {e(by)}")
     for rate in result.rates:
-        console.print(f"Rate: {rate.label} {rate.percent:g}% ({rate.confidence})")
+        console.print(e(f"Rate: {rate.label} {rate.percent:g}% ({rate.confidence})"))
     if result.near_cutoff:
         console.print("[yellow]Near a cut-off: within the reconstruction's uncertainty.[/yellow]")
     if result.outcome_text:
-        console.print(f"Published figures: {result.outcome_text}")
+        console.print(f"Published figures: {e(result.outcome_text)}")
     for step in result.next_steps:
-        console.print(f"What next: {step.text} ({', '.join(step.sources)})")
+        console.print(e(f"What next: {step.text} ({', '.join(step.sources)})"))
     table = Table(show_header=True)
     for column in ("item", "met", "points"):
         table.add_column(column)
     for comp in result.components:
-        table.add_row(comp.label, "yes" if comp.met else "no", f"{comp.points:g}")
+        table.add_row(e(comp.label), "yes" if comp.met else "no", f"{comp.points:g}")
     if result.components:
         console.print(table)
     for note in result.notes:
-        console.print(f"Note: {note}")
-    console.print("Sources: " + "; ".join(result.citations))
+        console.print(f"Note: {e(note)}")
+    console.print("Sources: " + e("; ".join(result.citations)))
 
 
 def _file(
@@ -189,26 +218,12 @@ def _file(
     params: dict[str, str],
     fmt: OutputFormat,
 ) -> None:
-    if err_console.is_terminal:
-        with Progress(
-            TextColumn(f"scoring {name}"),
-            BarColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} rows"),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("score", total=None)
-            report = score_file(
-                name,
-                input_path,
-                output_path,
-                params,
-                rejects_path=rejects_path,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    else:
-        report = score_file(name, input_path, output_path, params, rejects_path=rejects_path)
+    from stentguide.risk import score_file
+
+    with progress_bar(f"scoring {name}", "rows") as progress:
+        report = score_file(
+            name, input_path, output_path, params, rejects_path=rejects_path, progress=progress
+        )
     summary = {
         "score": name,
         "rows": report.rows,
@@ -223,15 +238,17 @@ def _file(
         line = f"{report.scored:,} of {report.rows:,} rows scored with {name} -> {output_path}"
         if report.rejects_path is not None:
             line += f"; {report.problems:,} problem(s) written to {report.rejects_path}"
-        console.print(line)
+        console.print(line, markup=False)
 
 
 def _describe(name: str, fmt: OutputFormat) -> None:
+    from stentguide.risk import get_spec
+
     spec = get_spec(name)
     if fmt is OutputFormat.json:
         print_json(spec.model_dump(mode="json"))
         return
-    console.print(f"[bold]{spec.title}[/bold] ({spec.name}): {spec.purpose}")
+    console.print(f"[bold]{e(spec.title)}[/bold] ({spec.name}): {e(spec.purpose)}")
     table = Table(title="Inputs")
     for column in ("name", "type", "unit", "allowed", "description"):
         table.add_column(column)
@@ -241,12 +258,14 @@ def _describe(name: str, fmt: OutputFormat) -> None:
             if var.type == "category"
             else ("true/false" if var.type == "bool" else f"{var.minimum:g} to {var.maximum:g}")
         )
-        table.add_row(var.name, var.type, var.unit or "", allowed, var.description)
+        table.add_row(var.name, var.type, var.unit or "", e(allowed), e(var.description))
     console.print(table)
     for cat in spec.categories:
         figures = "; ".join(f.text for f in cat.outcome)
-        console.print(f"{cat.label}: [bold]{cat.name}[/bold] - {figures}")
+        console.print(f"{e(cat.label)}: [bold]{e(cat.name)}[/bold] - {e(figures)}")
     for param in spec.parameters:
-        console.print(f"Parameter {param.name} (default {param.default}): {param.description}")
+        console.print(
+            e(f"Parameter {param.name} (default {param.default}): {param.description}")
+        )
     for note in spec.notes:
-        console.print(f"Note: {note}")
+        console.print(f"Note: {e(note)}")

@@ -29,6 +29,7 @@ from stentguide.cli._common import (
     handle_errors,
     print_json,
 )
+from stentguide.cli._registry import DB_HELP, existing_db
 from stentguide.errors import InputError
 from stentguide.knowledge import parse_yaml
 from stentguide.training import (
@@ -73,7 +74,7 @@ def _library(trainee: str | None, db: str | None, fmt: OutputFormat) -> None:
     progress: dict[str, Any] = {}
     if trainee is not None:
         who = validate_trainee(trainee)
-        with AttemptStore.open(db) as store:
+        with AttemptStore.open(existing_db(db)) as store:
             progress = {row.case_id: row for row in store.progress(who)}
     if fmt is OutputFormat.json:
         print_json(
@@ -240,13 +241,16 @@ def train(
     ] = None,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database URL (else $STENTGUIDE_DB, else a local file)."),
+        typer.Option("--db", help=DB_HELP, metavar="URL"),
     ] = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="text or json (json needs --choices).")
     ] = OutputFormat.text,
 ) -> None:
-    """Play a training case, or list the case library."""
+    """Play a training case, or list the case library.
+
+    Example: stentguide train stent-loss-left-main --trainee fellow-7
+    """
     if trainee is not None:
         validate_trainee(trainee)
     if case_id is None:
@@ -268,7 +272,7 @@ def train(
     result = debrief(play)
     attempt_id: str | None = None
     if trainee is not None:
-        with AttemptStore.open(db) as store:
+        with AttemptStore.open(existing_db(db)) as store:
             attempt_id = store.save(trainee, result).id
     if fmt is OutputFormat.json:
         print_json({**json.loads(result.model_dump_json()), "attempt_id": attempt_id})

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from stentguide.cli._common import OutputFormat, console, handle_errors, print_json, resolve_actor
+from stentguide.cli._common import (
+    OutputFormat,
+    console,
+    handle_errors,
+    print_json,
+    resolve_actor,
+    with_output,
+)
 from stentguide.cli._registry import ActorOption, DbOption, FormatOption, open_registry
 
 __all__ = ["register"]
@@ -48,7 +55,10 @@ def users_add(
     actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Add a user (password from --password-stdin, $STENTGUIDE_PASSWORD or a prompt)."""
+    """Add a user (password from --password-stdin, $STENTGUIDE_PASSWORD or a prompt).
+
+    Example: stentguide users add alice --role admin --password-stdin < password.txt
+    """
     with open_registry(db) as registry:
         user = registry.users.create(
             username, _password(password_stdin), role, actor=resolve_actor(actor)
@@ -62,8 +72,12 @@ def users_add(
 
 @users_app.command("list")
 @handle_errors
+@with_output
 def users_list(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """List users and their roles."""
+    """List users and their roles.
+
+    Example: stentguide users list --format json
+    """
     with open_registry(db) as registry:
         found = registry.users.list()
     if fmt is OutputFormat.json:
@@ -86,7 +100,10 @@ def users_set_role(
     actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Change a user's role."""
+    """Change a user's role.
+
+    Example: stentguide users set-role alice operator
+    """
     with open_registry(db) as registry:
         user = registry.users.set_role(username, role, actor=resolve_actor(actor))
     _report(
@@ -104,7 +121,10 @@ def users_deactivate(
     actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Stop a user from logging in (the account and its history are kept)."""
+    """Stop a user from logging in (the account and its history are kept).
+
+    Example: stentguide users deactivate alice
+    """
     with open_registry(db) as registry:
         user = registry.users.set_active(username, False, actor=resolve_actor(actor))
     _report(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from stentguide.devices._loader import class_figure
 from stentguide.devices.catalog import get_device
@@ -46,6 +46,11 @@ class Inflation(BaseModel):
 
     device: str
     pressure_atm: float
+    pressure_shown: str = Field(
+        default="",
+        description="The pressure as given, with atm when given in another unit "
+        "('300 kPa (2.96 atm)').",
+    )
     diameter_mm: float
     low_mm: float
     high_mm: float
@@ -63,7 +68,8 @@ class Inflation(BaseModel):
             if self.high_mm - self.low_mm >= 0.005
             else ""
         )
-        return f"{self.diameter_mm:.2f} mm{spread} at {self.pressure_atm:g} atm ({self.basis})"
+        shown = self.pressure_shown or f"{self.pressure_atm:g} atm"
+        return f"{self.diameter_mm:.2f} mm{spread} at {shown} ({self.basis})"
 
 
 class PostDilatation(BaseModel):
@@ -113,6 +119,22 @@ def _slope(device: Balloon | StentSystem, nominal: float, burst: Figure | None) 
     )
 
 
+def _shown(given: float | str, atm: float) -> str:
+    """``3 atm``; a pressure given in kPa or bar keeps its unit, with atm to 2 decimals."""
+    text = str(given).strip()
+    if isinstance(given, str) and not text.lower().endswith("atm") and not _is_number(text):
+        return f"{' '.join(text.split())} ({atm:.2f} atm)"
+    return f"{atm:g} atm"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Inflation:
     """Diameter of a balloon or stent delivery system at ``pressure_atm``.
 
@@ -123,6 +145,7 @@ def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Infl
     """
     dev = _resolve(device)
     pressure = parse_pressure(pressure_atm)
+    shown = _shown(pressure_atm, pressure)
     if not isinstance(dev, Balloon | StentSystem):
         raise InputError(
             "not inflatable", {"device": f"{dev.name} is a {dev.kind}, not a balloon or stent"}
@@ -130,7 +153,7 @@ def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Infl
     burst = dev.rated_burst_pressure
     if burst is not None and pressure > burst.value + 1e-9:
         raise DeviceError(
-            f"{dev.name}: {pressure:g} atm is above the rated burst pressure "
+            f"{dev.name}: {shown} is above the rated burst pressure "
             f"({burst.value:g} atm{', unverified' if burst.estimated else ''}); refused"
         )
     warnings: list[str] = [_IN_VIVO_NOTE]
@@ -171,7 +194,7 @@ def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Infl
         basis = f"{basis}, extrapolated below {first:g} atm"
         estimated = True
         warnings.append(
-            f"{pressure:g} atm is below the chart's first pressure ({first:g} atm): the balloon "
+            f"{shown} is below the chart's first pressure ({first:g} atm): the balloon "
             "may not be fully unfolded and the diameter may be smaller than shown"
         )
     if burst is None:
@@ -182,10 +205,11 @@ def balloon_diameter_at(device: Device | str, pressure_atm: float | str) -> Infl
     if burst is not None:
         sources += burst.sources
     if not math.isfinite(diameter) or diameter <= 0:
-        raise DeviceError(f"{dev.name}: no meaningful diameter at {pressure:g} atm")
+        raise DeviceError(f"{dev.name}: no meaningful diameter at {shown}")
     return Inflation(
         device=dev.name,
         pressure_atm=pressure,
+        pressure_shown=shown,
         diameter_mm=round(diameter, 3),
         low_mm=round(max(low, 0.0), 3),
         high_mm=round(high, 3),

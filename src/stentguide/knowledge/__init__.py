@@ -8,14 +8,14 @@ read at import time.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stentguide.errors import KnowledgeError, StentguideError, UnknownNameError
+
+if TYPE_CHECKING:
+    # Imported when validating only, so that reading a file for a quick listing stays cheap.
+    from pydantic import BaseModel
 
 __all__ = [
     "knowledge_path",
@@ -26,22 +26,26 @@ __all__ = [
     "validate_data",
 ]
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 ItemT = TypeVar("ItemT")
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_ROOT = Path(__file__).parent
 
 
 def knowledge_path(*parts: str) -> Path:
     """Return the path of a file or folder under ``stentguide/knowledge``."""
-    root = resources.files("stentguide.knowledge")
-    return Path(str(root.joinpath(*parts)))
+    return _ROOT.joinpath(*parts)
 
 
 def parse_yaml(text: str, origin: str, *, error: type[StentguideError] = KnowledgeError) -> Any:
     """Parse YAML (or JSON) text safely; ``error`` names ``origin`` when it is not valid."""
+    import yaml  # on first use: a quick listing reads its few fields without it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise error(f"{origin}: not valid YAML: {exc}") from None
 
@@ -107,6 +111,8 @@ def validate_data(
     problem reads "node 'en-bloc' answers.0.next" rather than "nodes.3.answers.0.next";
     ``skip`` drops location parts that mean nothing to an author (union tags).
     """
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

@@ -470,6 +470,38 @@ class Protocol(_Strict):
     def _index(self) -> dict[str, AssessNode | ActionNode | OutcomeNode]:
         return {n.id: n for n in self.nodes}
 
+    @functools.cached_property
+    def case_roles(self) -> tuple[str, ...]:
+        """The device roles a case may declare for this pathway: the guide (and a guide
+        extension), which hold the devices, the declared ``device_roles``, and every role
+        a step's requirement checks or fits with, in order of first use."""
+        roles = ["guide", "guide_extension", *self.device_roles]
+        for node in self.nodes:
+            if isinstance(node, ActionNode):
+                for req in node.device_requirements:
+                    roles.extend([req.role, *req.fits_with])
+        return tuple(dict.fromkeys(roles))
+
+    def check_device_roles(self, devices: Mapping[str, str]) -> None:
+        """Refuse a declared role this pathway does not use (a typo would be silently ignored).
+
+        Raises :class:`~stentguide.errors.InputError` naming each unknown role
+        (``devices.<role>``) with the closest role and the list of valid ones.
+        """
+        import difflib
+
+        problems: dict[str, str] = {}
+        for role in devices:
+            if role in self.case_roles:
+                continue
+            close = difflib.get_close_matches(role, self.case_roles, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems[f"devices.{role}"] = (
+                f"not a device role of {self.id}; {hint}(roles: {', '.join(self.case_roles)})"
+            )
+        if problems:
+            raise InputError("unknown device role", problems)
+
     def parse_facts(self, raw: Mapping[str, str]) -> dict[str, FactValue]:
         """Facts typed as text, each parsed by its declared type; blank values are left out.
 

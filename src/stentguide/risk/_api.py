@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -12,6 +12,7 @@ import numpy.typing as npt
 import polars as pl
 
 from stentguide.errors import InputError
+from stentguide.progress import Progress
 from stentguide.references import reference
 from stentguide.risk._catalog import all_specs, get_spec, withheld_scores
 from stentguide.risk._columns import (
@@ -46,7 +47,6 @@ __all__ = [
 
 CHUNK_ROWS = 262_144
 _SHOWN_PROBLEMS = 20
-Progress = Callable[[int, int], None]
 
 
 def list_scores() -> list[ScoreInfo]:
