@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 
-from stentguide.cases.literature import load_demo_parameters
 from stentguide.cases import schema
+from stentguide.cases.literature import load_demo_parameters
 from stentguide.errors import InputError
 
 if TYPE_CHECKING:

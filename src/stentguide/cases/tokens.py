@@ -1,12 +1,12 @@
 """Signed, expiring tokens for the web app: login sessions, CSRF protection and form state.
 
-Both are HMAC-signed with the app's secret key (itsdangerous): a login-session
-token carries the username and the user's session generation, and expires
-after ``max_age`` seconds; the server ends every session of a user by raising
-that generation (logout, password change, role change, deactivation: see
-:class:`stentguide.cases.users.UserStore`), so a copied token stops working; a CSRF token is bound to one login session and must
-come back with every form that changes data (the synchroniser-token pattern of
-the OWASP CSRF Prevention Cheat Sheet).
+Both are HMAC-signed with the app's secret key (itsdangerous): a login-session token
+carries the username and the user's session generation, and expires after
+``max_age`` seconds; the server ends every session of a user by raising that
+generation (logout, password change, role change, deactivation: see
+:class:`stentguide.cases.users.UserStore`), so a copied token stops working; a CSRF
+token is bound to one login session and must come back with every form that changes
+data (the synchroniser-token pattern of the OWASP CSRF Prevention Cheat Sheet).
 """
 
 from __future__ import annotations

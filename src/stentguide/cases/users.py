@@ -2,12 +2,12 @@
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults follow RFC 9106's
 recommendations); a hash made with weaker parameters is upgraded on the next
-successful login. A new password must pass :func:`stentguide.cases.passwords.check_password`
-(length, and not a common or breached password). Every change of a user's
-password, role or status, and every logout, raises the user's session
-generation, which ends the sessions issued before. Roles are ordered: a viewer reads, an operator also records
-cases and runs, an admin also manages users. Usernames are staff logins, never
-patient data.
+successful login. A new password must pass
+:func:`stentguide.cases.passwords.check_password` (length, and not a common or
+breached password). Every change of a user's password, role or status, and every
+logout, raises the user's session generation, which ends the sessions issued before.
+Roles are ordered: a viewer reads, an operator also records cases and runs, an admin
+also manages users. Usernames are staff logins, never patient data.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from stentguide.cli._common import (
 )
 from stentguide.cli._runner import run_interactive_chain
 from stentguide.errors import InputError, SessionError
+from stentguide.files import read_text_file
 from stentguide.protocols import (
     Protocol,
     Session,
@@ -126,9 +127,9 @@ def validate(
 
 def _load_json_file(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"cannot read {what} {path}: {exc.strerror}")
+        return json.loads(read_text_file(path, what))
+    except InputError as exc:
+        fail(str(exc))
     except json.JSONDecodeError as exc:
         fail(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
 

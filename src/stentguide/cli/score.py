@@ -19,6 +19,7 @@ from stentguide.cli._common import (
     print_json,
 )
 from stentguide.errors import InputError
+from stentguide.files import check_file
 from stentguide.risk import (
     ScoreResult,
     get_spec,
@@ -161,6 +162,7 @@ def _file(
     params: dict[str, str],
     fmt: OutputFormat,
 ) -> None:
+    check_file(input_path, "input")
     if err_console.is_terminal:
         with Progress(
             TextColumn(f"scoring {name}"),

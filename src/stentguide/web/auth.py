@@ -7,16 +7,16 @@ import and export, the quality dashboard) needs a login, and managing users
 needs the admin role (roles are ordered viewer < operator < admin, see
 :class:`stentguide.cases.users.Role`).
 
-A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token
-signed by :class:`stentguide.cases.tokens.TokenSigner` with the app's secret
-key; it names the user and expires after the signer's ``session_seconds`` (the
-server checks the age, so the login page can say that a session has ended). The token
-also carries the user's session generation, and the server accepts it only while
-the user's generation is unchanged: logout, a password change, a role change
-and deactivation raise it, so a copied cookie stops working at once. Every form that changes data carries a CSRF token bound to the
-login session (OWASP synchroniser-token pattern); the login form itself carries
-one bound to a random pre-login cookie, so a third-party page cannot log a
-browser into someone else's account.
+A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token signed
+by :class:`stentguide.cases.tokens.TokenSigner` with the app's secret key; it names
+the user and expires after the signer's ``session_seconds`` (the server checks the
+age, so the login page can say that a session has ended). The token also carries the
+user's session generation, and the server accepts it only while the user's
+generation is unchanged: logout, a password change, a role change and deactivation
+raise it, so a copied cookie stops working at once. Every form that changes data
+carries a CSRF token bound to the login session (OWASP synchroniser-token pattern);
+the login form itself carries one bound to a random pre-login cookie, so a
+third-party page cannot log a browser into someone else's account.
 
 :func:`install_login` adds the middleware that names the logged-in user as the
 audit actor (``request.state.actor``) for every route, the handler that sends a

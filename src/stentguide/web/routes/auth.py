@@ -119,7 +119,7 @@ async def login(request: Request, db: Db) -> Response:
     address = request.client.host if request.client else "unknown"
     wait = throttle.retry_after(username, address)
     if wait:
-        response = _login_page(
+        refused = _login_page(
             request,
             next_path=next_path,
             username=username,
@@ -129,8 +129,8 @@ async def login(request: Request, db: Db) -> Response:
             ),
             status_code=429,
         )
-        response.headers["retry-after"] = str(wait)
-        return response
+        refused.headers["retry-after"] = str(wait)
+        return refused
     user = await run_in_threadpool(UserStore(db).authenticate, username, password)
     if user is None:
         throttle.failed(username, address)
