@@ -63,6 +63,7 @@ def serve(
 
     from stentguide.web import Settings, create_app
     from stentguide.web.auth import DEMO_ADMIN
+    from stentguide.web.oidc import oidc_from_env
     from stentguide.web.production import check_no_demo_account, check_production
 
     if (tls_certfile is None) != (tls_keyfile is None):
@@ -73,6 +74,7 @@ def serve(
         demo=demo,
         production=production,
         max_upload_bytes=max_upload_mib * 1024 * 1024,
+        oidc=oidc_from_env(),
     )
     if production:
         check_production(settings, host=host, tls=tls, behind_proxy=behind_proxy)

@@ -102,6 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_login(app)
     if settings.docs_enabled:
         install_api_docs(app)
+    app.state.oidc = None
+    if settings.oidc is not None:
+        from stentguide.web.oidc import install_oidc
+
+        install_oidc(app, settings.oidc)
     for module in modules:
         app.include_router(module.router)
     app.add_middleware(

@@ -16,7 +16,7 @@ import platformdirs
 
 from stentguide.cases.database import DB_ENV, resolve_database_url
 
-__all__ = ["SECRET_KEY_ENV", "Settings", "demo_database_url"]
+__all__ = ["SECRET_KEY_ENV", "OidcSettings", "Settings", "demo_database_url"]
 
 SECRET_KEY_ENV = "STENTGUIDE_SECRET_KEY"
 
@@ -32,6 +32,22 @@ _PROCESS_KEY = secrets.token_urlsafe(48)
 
 def _secret_key() -> str:
     return os.environ.get(SECRET_KEY_ENV) or _PROCESS_KEY
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on: where the OpenID Connect provider is and who this app is to it."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    username_claim: str = "preferred_username"
+    scope: str = "openid profile email"
+
+    @property
+    def metadata_url(self) -> str:
+        """The provider's discovery document."""
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,9 @@ class Settings:
     ``docs``
         Serve the interactive API docs at ``/docs`` (self-hosted assets); ``None``
         means on, except in production.
+    ``oidc``
+        Single sign-on with an OpenID Connect provider (:mod:`stentguide.web.oidc`);
+        ``None`` (the default) means local passwords only.
     ``login_attempts``
         Failed logins allowed per account, and (times four) per address, in
         ``login_window_seconds`` before further attempts are refused with 429.
@@ -81,6 +100,7 @@ class Settings:
     docs: bool | None = None
     login_attempts: int = 5
     login_window_seconds: int = 15 * 60
+    oidc: OidcSettings | None = None
 
     @property
     def secret_key_is_default(self) -> bool:

@@ -76,6 +76,7 @@ def _login_page(
             "logged_out": query.get("logged_out") == "1",
             "login": current_login(request),
             "demo_login": request.app.state.demo_login,
+            "oidc": request.app.state.oidc is not None,
         },
         status_code=status_code,
         title="Log in",
