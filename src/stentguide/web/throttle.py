@@ -24,6 +24,8 @@ __all__ = ["ADDRESS_FACTOR", "LoginThrottle"]
 
 ADDRESS_FACTOR = 4
 """An address may fail this many times as often as one account."""
+MAX_KEYS = 100_000
+"""Past this many accounts and addresses counted, expired counts are swept."""
 
 
 class LoginThrottle:
@@ -74,6 +76,9 @@ class LoginThrottle:
         """Count one failed login."""
         now = self._clock()
         with self._lock:
+            if len(self._failures) > MAX_KEYS:
+                for key in list(self._failures):
+                    self._prune(key, now)
             for key, _allowed in self._keys(username, address):
                 self._failures[key].append(now)
                 # keep memory bounded: an address cannot make one key grow without end
