@@ -167,6 +167,11 @@ class Batch:
         self._actor = actor
         self.added = 0
 
+    @property
+    def connection(self) -> sa.Connection:
+        """The batch's transaction, for other writes that must share its fate."""
+        return self._conn
+
     def add_cases(self, items: Iterable[CaseIn | Mapping[str, Any]]) -> int:
         """Validate and insert cases; rows are numbered from 1 in error messages."""
         cases = _validate_cases(items)
