@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck pytest bench docs-images clean
+.PHONY: install run test lint typecheck imports pytest bench docs-images clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,16 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict src
 
+# the import contracts of pyproject.toml: the core never imports a face; layers top to bottom
+imports: install
+	$(BIN)/lint-imports --no-cache
+
 pytest: install
 	@scripts/system-deps.sh test
 	@scripts/ensure-postgres.sh
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck imports pytest
 
 bench: install
 	$(BIN)/python -m bench

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stentguide.cases import Registry
+from stentguide.cases import CaseIn, Registry
 from stentguide.cases.analytics import Grouping, compare, registry_rates, wilson_interval
 from stentguide.cases.demo import demo_cases
 from stentguide.cases.exchange import export_archive, export_table, import_archive, import_table
@@ -25,10 +25,10 @@ def test_table_round_trip(registry: Registry, tmp_path: Path, suffix: str) -> No
     with Registry.open(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
         assert import_table(copy, path, actor="importer") == 60
         original = {
-            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in registry.cases.iter()
+            c.uid: c.model_dump(include=set(CaseIn.model_fields)) for c in registry.cases.iter()
         }
         copied = {
-            c.uid: c.model_dump(include=set(make_case()) | {"uid"}) for c in copy.cases.iter()
+            c.uid: c.model_dump(include=set(CaseIn.model_fields)) for c in copy.cases.iter()
         }
     assert copied == original
 

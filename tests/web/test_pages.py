@@ -166,3 +166,10 @@ def test_leaflet_form_names_every_bad_field(client: httpx.Client, path: str) -> 
     assert 'id="err-procedure_date"' in page.text
     assert "Please check 2 fields." in page.text
     assert not page.content.startswith(b"%PDF")
+
+
+def test_the_leaflet_form_posts_the_fields_of_a_plan() -> None:
+    from stentguide.leaflets import LeafletPlan
+    from stentguide.web.routes.leaflets import LeafletForm
+
+    assert list(LeafletForm.model_fields) == list(LeafletPlan.model_fields)

@@ -8,11 +8,8 @@ from pathlib import Path
 
 import httpx
 import polars as pl
-from hypothesis import given
-from hypothesis import strategies as st
 
 from stentguide.cases import CaseFilter
-from stentguide.web.routes.cases import parse_filter
 from tests.web_cases.conftest import DEMO_COUNT, Live, csrf_of, login, serve
 
 GOOD = {
@@ -312,17 +309,3 @@ def test_archive_import_brings_cases_with_their_runs(live: Live, tmp_path: Path)
         again = _import(client, "archive.json", archive)
         assert again.status_code == 422
         assert target.registry.cases.count() == 1
-
-
-@given(
-    st.dictionaries(
-        st.sampled_from(["patient_id", "since", "until", "operator", "complication", "outcome"]),
-        st.text(max_size=20),
-    )
-)
-def test_any_search_parses_to_a_query_or_named_problems(params: dict[str, str]) -> None:
-    query, values, problems = parse_filter(params)
-    assert set(problems) <= {"since", "until", "complication"}
-    assert set(values) == {"patient_id", "since", "until", "operator", "complication", "outcome"}
-    for field in problems:
-        assert getattr(query, field) is None

@@ -6,48 +6,61 @@ the file and the round trip is exact. The JSON archive also carries each case's
 protocol runs with their full event logs. An import is all-or-nothing: every
 bad row is reported by row number and field, and nothing is saved unless every
 row is good.
+
+The columns are the fields of :class:`~stentguide.cases.model.CaseIn`, the one
+declaration of a registry field: a field added there is exported, imported and
+checked here with no change to this module. A file with a column the model does
+not declare, or without one it requires, is refused naming the column.
+:func:`export_cases` is the export both faces call: it writes the file and the
+audit line.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from pydantic import ValidationError
 
+from stentguide.cases.audit import check_actor
 from stentguide.cases.case_store import CaseFilter
-from stentguide.cases.model import StoredCase
+from stentguide.cases.model import CaseIn, StoredCase, nested_fields
 from stentguide.cases.registry import Registry
+from stentguide.cases.search import search_detail
 from stentguide.errors import InputError
 from stentguide.protocols.record import SessionRecord
 
 __all__ = [
     "ARCHIVE_FORMAT",
     "COLUMNS",
+    "EXPORT_FORMATS",
     "TableFormat",
     "export_archive",
+    "export_cases",
+    "export_format",
     "export_table",
     "import_archive",
     "import_table",
 ]
 
 ARCHIVE_FORMAT = "stentguide.archive/1"
-COLUMNS = (
-    "uid",
-    "patient_id",
-    "procedure_date",
-    "operator",
-    "access",
-    "lesions",
-    "devices",
-    "outcome",
-    "complications",
+COLUMNS = tuple(CaseIn.model_fields)
+"""One column per field :class:`CaseIn` declares, in its order."""
+_JSON_COLUMNS = nested_fields()
+_OPTIONAL_VALUES = frozenset(
+    name for name, field in CaseIn.model_fields.items() if not field.is_required()
 )
-_JSON_COLUMNS = ("lesions", "devices", "complications")
+"""Columns whose cells may be blank: the field has a default."""
+_GENERATED_COLUMNS = frozenset(
+    name for name, field in CaseIn.model_fields.items() if field.default_factory is not None
+)
+"""Columns a hand-made file may leave out: the value is made when the case is saved (uid)."""
+EXPORT_FORMATS = ("csv", "parquet", "json")
+"""Flat tables, and the JSON archive of whole cases with their protocol runs."""
 
 
 class TableFormat(enum.StrEnum):
@@ -103,10 +116,21 @@ def _read_table(path: Path, kind: TableFormat) -> pl.DataFrame:
         raise InputError("cannot read the file", {"path": f"{path}: {exc}"}) from None
 
 
+def check_columns(columns: Iterable[str]) -> None:
+    """Refuse a table whose columns are not the declared ones, naming each wrong column."""
+    present = list(columns)
+    problems = {
+        c: "column is missing" for c in COLUMNS if c not in present and c not in _GENERATED_COLUMNS
+    }
+    problems.update(
+        {c: "not a field of a registry case" for c in present if c not in COLUMNS}
+    )
+    if problems:
+        raise InputError("the columns are not those of a registry case", problems)
+
+
 def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
-    missing = [c for c in COLUMNS if c not in frame.columns and c != "uid"]
-    if missing:
-        raise InputError("missing columns", dict.fromkeys(missing, "column is missing"))
+    check_columns(frame.columns)
     for index, raw in enumerate(frame.iter_rows(named=True), start=1):
         row: dict[str, Any] = {}
         problems: dict[str, str] = {}
@@ -120,7 +144,7 @@ def _rows(frame: pl.DataFrame) -> Iterator[tuple[int, dict[str, Any], dict[str, 
                 except json.JSONDecodeError as exc:
                     problems[f"row {index}: {column}"] = f"not valid JSON ({exc.msg})"
                     continue
-            if value is None and column in ("uid", "outcome"):
+            if value is None and column in _OPTIONAL_VALUES:
                 continue
             if value is None:
                 problems[f"row {index}: {column}"] = "missing"
@@ -209,3 +233,38 @@ def import_archive(registry: Registry, path: Path, *, actor: str) -> int:
                 outcome_category=run.get("outcome_category"),
             )
     return added
+
+
+def export_format(name: str) -> str:
+    """The export format ``name`` names (``csv``, ``parquet`` or ``json``), else an error."""
+    kind = name.strip().lower().lstrip(".")
+    if kind not in EXPORT_FORMATS:
+        raise InputError(
+            "unknown export format", {"format": f"{name!r}: use {', '.join(EXPORT_FORMATS)}"}
+        )
+    return kind
+
+
+def export_cases(
+    registry: Registry, path: Path, *, fmt: str, actor: str, where: CaseFilter | None = None
+) -> int:
+    """Write the cases ``where`` finds as ``fmt`` and audit the export; returns the count.
+
+    The audit line (action ``export`` on ``cases``, the format as its id, the
+    count and the search in its detail) is the same whichever face asked.
+    """
+    kind = export_format(fmt)
+    who = check_actor(actor)
+    query = where or CaseFilter()
+    if kind == "json":
+        count = export_archive(registry, path, where=query)
+    else:
+        count = export_table(registry, path, fmt=kind, where=query)
+    registry.audit.record(
+        actor=who,
+        action="export",
+        entity="cases",
+        entity_id=kind,
+        detail={"cases": count, "filter": search_detail(query)},
+    )
+    return count

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import typing
 import uuid
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
+    "OWN_TABLE_FIELDS",
     "Access",
     "CaseIn",
     "Complication",
@@ -28,6 +30,8 @@ __all__ = [
     "RunSummary",
     "StoredCase",
     "Vessel",
+    "nested_fields",
+    "scalar_fields",
 ]
 
 PseudonymousId = Annotated[
@@ -120,17 +124,41 @@ class Complication(_Strict):
 
 
 class CaseIn(_Strict):
-    """A case as entered or imported. ``uid`` is generated when not given."""
+    """A case as entered or imported: the one declaration of a registry field.
 
-    uid: Uid = Field(default_factory=lambda: uuid.uuid4().hex)
-    patient_id: PseudonymousId
-    procedure_date: dt.date
-    operator: ShortText
-    access: Access
-    lesions: list[Lesion] = Field(min_length=1)
-    devices: dict[ShortText, Annotated[str, StringConstraints(min_length=1, max_length=128)]]
-    outcome: ShortText | None = None
-    complications: list[Complication]
+    ``uid`` is generated when not given. Each field's ``title`` labels it on the
+    case form and its ``description`` is the hint there and the line in
+    ``docs/registry.md``; exports, imports and the form follow this list (see
+    "Adding a field" in ``docs/registry.md``).
+    """
+
+    uid: Uid = Field(
+        default_factory=lambda: uuid.uuid4().hex,
+        title="Case id",
+        description="32 hexadecimal digits, made when the case is first saved",
+    )
+    patient_id: PseudonymousId = Field(
+        title="Pseudonymous patient id",
+        description="letters, digits, . _ - only, no spaces: never a name",
+    )
+    procedure_date: dt.date = Field(title="Procedure date", description="YYYY-MM-DD")
+    operator: ShortText = Field(title="Operator", description="who performed the procedure")
+    access: Access = Field(title="Access", description="the arterial access route")
+    lesions: list[Lesion] = Field(
+        min_length=1, title="Lesions", description="at least one: vessel, CTO, calcified"
+    )
+    devices: dict[
+        ShortText, Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    ] = Field(title="Devices", description="device by role, e.g. guide: 6F EBU 3.5")
+    outcome: ShortText | None = Field(
+        default=None,
+        title="Outcome",
+        description="optional, e.g. deployed, retrieved, referred for surgery",
+    )
+    complications: list[Complication] = Field(
+        title="Complications",
+        description="kind; for a stent loss the retrieval technique and its success",
+    )
 
     @model_validator(mode="after")
     def _date_not_in_future(self) -> CaseIn:
@@ -139,17 +167,33 @@ class CaseIn(_Strict):
         return self
 
     def row(self) -> dict[str, Any]:
-        """The columns of the ``cases`` table (without bookkeeping)."""
-        return {
-            "uid": self.uid,
-            "patient_id": self.patient_id,
-            "procedure_date": self.procedure_date,
-            "operator": self.operator,
-            "access": self.access.value,
-            "lesions": [lesion.model_dump(mode="json") for lesion in self.lesions],
-            "devices": dict(self.devices),
-            "outcome": self.outcome,
-        }
+        """The columns of the ``cases`` table (without bookkeeping).
+
+        One column per field, as JSON values (enums by value, nested fields as
+        lists and dicts) except dates; complications have a table of their own.
+        """
+        python = self.model_dump(exclude=set(OWN_TABLE_FIELDS))
+        plain = self.model_dump(mode="json", exclude=set(OWN_TABLE_FIELDS))
+        return {k: v if isinstance(v, dt.date) else plain[k] for k, v in python.items()}
+
+
+OWN_TABLE_FIELDS = frozenset({"complications"})
+"""Fields of :class:`CaseIn` stored in a table of their own rather than a ``cases`` column."""
+
+
+def nested_fields() -> tuple[str, ...]:
+    """The fields of :class:`CaseIn` that hold lists or mappings (JSON text in a flat file)."""
+    return tuple(
+        name
+        for name, field in CaseIn.model_fields.items()
+        if typing.get_origin(field.annotation) in (list, dict)
+    )
+
+
+def scalar_fields() -> tuple[str, ...]:
+    """The fields of :class:`CaseIn` a person types as one value (the uid excepted)."""
+    nested = nested_fields()
+    return tuple(name for name in CaseIn.model_fields if name != "uid" and name not in nested)
 
 
 class RunSummary(_Strict):

@@ -142,16 +142,19 @@ class UserStore:
         return self.get(name)
 
     def get(self, username: str) -> User:
-        """The user with this name; :class:`InputError` if there is none."""
+        """The user with this name; :class:`NotFoundError` if there is none."""
+        row = self._row(username)
+        if row is None:
+            raise NotFoundError("user", username, "username")
+        return _user(row)
+
+    def _row(self, username: str) -> sa.RowMapping | None:
         with self.registry.read() as conn:
-            row = (
+            return (
                 conn.execute(sa.select(schema.users).where(schema.users.c.username == username))
                 .mappings()
                 .first()
             )
-        if row is None:
-            raise NotFoundError("user", username, "username")
-        return _user(row)
 
     def list(self) -> list[User]:
         """Every user, by name."""
@@ -169,12 +172,7 @@ class UserStore:
         The same work is done for an unknown username as for a wrong password,
         so response time does not tell which usernames exist.
         """
-        with self.registry.read() as conn:
-            row = (
-                conn.execute(sa.select(schema.users).where(schema.users.c.username == username))
-                .mappings()
-                .first()
-            )
+        row = self._row(username)
         if row is None:
             with contextlib.suppress(VerificationError, InvalidHashError):
                 _hasher.verify(_DUMMY_HASH.value, password)

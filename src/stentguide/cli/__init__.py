@@ -38,8 +38,8 @@ COMMAND_MODULES = {
     "score": "score",
     "leaflet": "leaflet",
     "cases": "cases",
-    "db": "cases",
-    "users": "cases",
+    "db": "db",
+    "users": "users",
     "serve": "serve",
     "train": "train",
 }

@@ -1,18 +1,21 @@
-"""``stentguide cases``, ``stentguide db`` and ``stentguide users``: the case registry.
+"""``stentguide cases``: list, show, import, export and count the registry's cases.
 
-Every command takes ``--db URL`` (else ``$STENTGUIDE_DB``, else the SQLite file
-in the user's data directory). Commands that change data record who did it:
-``--actor`` (else ``$STENTGUIDE_ACTOR``, else the login name).
+The commands read options, call the core and print: a search is parsed by
+:func:`stentguide.cases.search.parse_search`, an export is written and audited
+by :func:`stentguide.cases.exchange.export_cases`, and the synthetic-data warning
+is :func:`stentguide.cases.search.synthetic_warning`, exactly as on the web pages.
+``stentguide db`` and ``stentguide users`` live in :mod:`stentguide.cli.db` and
+:mod:`stentguide.cli.users`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import os
-import sys
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -26,92 +29,97 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
+from stentguide.cli._registry import ActorOption, DbOption, FormatOption, open_registry
+
+if TYPE_CHECKING:
+    from stentguide.cases import CaseFilter, Registry
 
 __all__ = ["register"]
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (else $STENTGUIDE_DB, else a local file).")
-]
-ActorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--actor", help="Who makes the change (else $STENTGUIDE_ACTOR, else the login name)."
-    ),
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 cases_app = typer.Typer(
     help="Registry of PCI cases: list, show, import, export, statistics.", no_args_is_help=True
 )
-db_app = typer.Typer(
-    help="The registry database: schema status and upgrades.", no_args_is_help=True
-)
-users_app = typer.Typer(help="Users and roles of the web app.", no_args_is_help=True)
 
 
-def _open(db: str | None) -> Any:
-    from stentguide.cases import Registry
+SEARCH_OPTIONS = {
+    "patient_id": ("--patient", "Pseudonymous patient id."),
+    "since": ("--since", "First procedure date, YYYY-MM-DD."),
+    "until": ("--until", "Last procedure date, YYYY-MM-DD."),
+    "operator": ("--operator", "Operator."),
+    "access": ("--access", "Only cases with this access."),
+    "complication": ("--complication", "Only cases with this complication."),
+    "outcome": ("--outcome", "Only cases with this outcome."),
+}
+"""The command-line option of each search field (``stentguide.cases.search.SEARCH_FIELDS``)."""
 
-    return Registry.open(db)
+def searched(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the search options of ``fields``, read into ``where`` by the core.
+
+    The command declares ``where`` instead of one parameter per option; the
+    options are added to its signature (which Typer reads), and their text is
+    parsed by :func:`stentguide.cases.search.parse_search`, as on the web pages.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        names = {SEARCH_OPTIONS[f][0].lstrip("-"): f for f in fields}
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            from stentguide.cases.search import parse_search
+
+            where = parse_search({names[name]: kwargs.pop(name) for name in names})
+            command(*args, where=where, **kwargs)
+
+        run.__annotations__ = {k: v for k, v in command.__annotations__.items() if k != "where"}
+        hints = typing.get_type_hints(run, include_extras=True)
+        kept = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "where"
+        ]
+        options = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[
+                    str | None, typer.Option(SEARCH_OPTIONS[f][0], help=SEARCH_OPTIONS[f][1])
+                ],
+            )
+            for name, f in names.items()
+        ]
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [*kept, *options], return_annotation=None
+        )
+        run.__annotations__ = {p.name: p.annotation for p in [*kept, *options]}
+        return run
+
+    return decorate
 
 
-def _date(value: str | None, field: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{field}: {value!r} is not a date (YYYY-MM-DD)")
+def _warn_synthetic(registry: Registry, where: CaseFilter, total: int) -> str | None:
+    from stentguide.cases.search import count_synthetic, synthetic_warning
 
-
-def _filter(
-    patient: str | None,
-    operator: str | None,
-    since: str | None,
-    until: str | None,
-    complication: str | None,
-) -> Any:
-    from stentguide.cases import CaseFilter, ComplicationKind
-
-    if complication is not None and complication not in {k.value for k in ComplicationKind}:
-        from stentguide.errors import UnknownNameError
-
-        raise UnknownNameError("complication", complication, [k.value for k in ComplicationKind])
-    return CaseFilter(
-        patient_id=patient,
-        operator=operator,
-        since=_date(since, "since"),
-        until=_date(until, "until"),
-        complication=complication,
-    )
-
-
-PatientOpt = Annotated[str | None, typer.Option("--patient", help="Pseudonymous patient id.")]
-OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Operator.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="First procedure date, YYYY-MM-DD.")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Last procedure date, YYYY-MM-DD.")]
-ComplicationOpt = Annotated[
-    str | None, typer.Option("--complication", help="Only cases with this complication.")
-]
+    warning = synthetic_warning(count_synthetic(registry, where), total)
+    if warning:
+        err_console.print(f"[yellow]warning: {warning}[/yellow]")
+    return warning
 
 
 @cases_app.command("list")
 @handle_errors
+@searched(*SEARCH_OPTIONS)
 def list_cases(
+    where: CaseFilter,
     db: DbOption = None,
-    patient: PatientOpt = None,
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    complication: ComplicationOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many cases.")] = 50,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """List cases, newest first."""
-    with _open(db) as registry:
-        where = _filter(patient, operator, since, until, complication)
+    with open_registry(db) as registry:
         found = registry.cases.find(where, limit=limit)
         total = registry.cases.count(where)
+        _warn_synthetic(registry, where, total)
     if fmt is OutputFormat.json:
         print_json({"total": total, "cases": [c.model_dump(mode="json") for c in found]})
         return
@@ -139,7 +147,7 @@ def show_case(
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Show one case with its complications, protocol runs and audit trail."""
-    with _open(db) as registry:
+    with open_registry(db) as registry:
         case = registry.cases.get(uid)
         audit = registry.audit.entries(entity="case", entity_id=uid)
     if fmt is OutputFormat.json:
@@ -175,27 +183,25 @@ ExportAs = Annotated[
 
 @cases_app.command("export")
 @handle_errors
+@searched(*SEARCH_OPTIONS)
 def export_cases(
     path: Annotated[Path, typer.Argument(help="File to write.")],
+    where: CaseFilter,
     db: DbOption = None,
     as_: ExportAs = None,
-    patient: PatientOpt = None,
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    complication: ComplicationOpt = None,
+    actor: ActorOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Export cases to CSV, Parquet or a JSON archive (with protocol runs)."""
-    from stentguide.cases.exchange import export_archive, export_table
+    """Export cases to CSV, Parquet or a JSON archive (with protocol runs); audited."""
+    from stentguide.cases.exchange import export_cases
 
-    kind = (as_ or path.suffix.lstrip(".")).lower()
-    with _open(db) as registry:
-        where = _filter(patient, operator, since, until, complication)
-        count = (
-            export_archive(registry, path, where=where)
-            if kind == "json"
-            else export_table(registry, path, fmt=kind, where=where)
+    with open_registry(db) as registry:
+        count = export_cases(
+            registry,
+            path,
+            fmt=as_ or path.suffix,
+            where=where,
+            actor=resolve_actor(actor),
         )
     if fmt is OutputFormat.json:
         print_json({"exported": count, "path": str(path)})
@@ -218,7 +224,7 @@ def import_cases(
     if not path.is_file():
         fail(f"path: {path} does not exist")
     kind = (as_ or path.suffix.lstrip(".")).lower()
-    with _open(db) as registry:
+    with open_registry(db) as registry:
         who = resolve_actor(actor)
         count = (
             import_archive(registry, path, actor=who)
@@ -233,14 +239,13 @@ def import_cases(
 
 @cases_app.command("stats")
 @handle_errors
+@searched("since", "until", "operator", "outcome")
 def stats(
+    where: CaseFilter,
     db: DbOption = None,
     by: Annotated[
         str, typer.Option("--by", help="Group by none, year, operator or access.")
     ] = "none",
-    operator: OperatorOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Also write a plot (.png or .svg).")
     ] = None,
@@ -248,7 +253,6 @@ def stats(
 ) -> None:
     """Complication rates with Wilson 95% intervals beside the published figures."""
     from stentguide.cases.analytics import Grouping, compare, registry_rates
-    from stentguide.cases.demo import SYNTHETIC_OUTCOME
     from stentguide.errors import UnknownNameError
 
     try:
@@ -257,19 +261,9 @@ def stats(
         raise UnknownNameError("grouping", by, [g.value for g in Grouping]) from None
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
-    query = _filter(None, operator, since, until, None)
-    with _open(db) as registry:
-        comparisons = compare(registry_rates(registry, query, grouping))
-        total = registry.cases.count(query)
-        synthetic = registry.cases.count(dataclasses.replace(query, outcome=SYNTHETIC_OUTCOME))
-    warning = (
-        f"{synthetic} of the {total} cases counted are synthetic demonstration data, "
-        "not a real registry"
-        if synthetic
-        else None
-    )
-    if warning:
-        err_console.print(f"[yellow]warning: {warning}[/yellow]")
+    with open_registry(db) as registry:
+        comparisons = compare(registry_rates(registry, where, grouping))
+        warning = _warn_synthetic(registry, where, registry.cases.count(where))
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
@@ -337,7 +331,7 @@ def demo(
     from stentguide.cases.demo import demo_cases
 
     cases = demo_cases(count, seed=seed)
-    with _open(db) as registry:
+    with open_registry(db) as registry:
         added = registry.cases.add_many(cases, actor=resolve_actor(actor))
     if fmt is OutputFormat.json:
         print_json({"added": added, "synthetic": True})
@@ -363,149 +357,6 @@ def validate_training(
         console.print(f"[green]valid[/green] {case.id} {case.version} ({path.name})")
 
 
-@db_app.command("upgrade")
-@handle_errors
-def db_upgrade(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Create or migrate the database to the newest schema."""
-    from stentguide.cases.database import create_registry_engine, resolve_database_url
-    from stentguide.cases.migrate import upgrade_schema
-
-    engine = create_registry_engine(resolve_database_url(db))
-    try:
-        before = upgrade_schema(engine)
-    finally:
-        engine.dispose()
-    if fmt is OutputFormat.json:
-        print_json({"from": before.current, "to": before.head})
-    else:
-        console.print(f"schema {before.current or 'empty'} -> {before.head}")
-
-
-@db_app.command("status")
-@handle_errors
-def db_status(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Show the database URL and its schema revision."""
-    from stentguide.cases.database import create_registry_engine, resolve_database_url
-    from stentguide.cases.migrate import schema_status
-
-    url = resolve_database_url(db)
-    engine = create_registry_engine(url)
-    try:
-        status = schema_status(engine)
-        shown = engine.url.render_as_string(hide_password=True)
-    finally:
-        engine.dispose()
-    if fmt is OutputFormat.json:
-        print_json(
-            {
-                "url": shown,
-                "current": status.current,
-                "head": status.head,
-                "up_to_date": status.up_to_date,
-            }
-        )
-    else:
-        console.print(f"{shown}: schema {status.current or 'empty'} (newest {status.head})")
-
-
-def _password(password_stdin: bool) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    env = os.environ.get("STENTGUIDE_PASSWORD")
-    if env:
-        return env
-    answer: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    return answer
-
-
-PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-]
-
-
-@users_app.command("add")
-@handle_errors
-def users_add(
-    username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option("--role", help="viewer, operator or admin.")],
-    password_stdin: PasswordStdin = False,
-    db: DbOption = None,
-    actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
-) -> None:
-    """Add a user (password from --password-stdin, $STENTGUIDE_PASSWORD or a prompt)."""
-    from stentguide.cases.users import UserStore
-
-    with _open(db) as registry:
-        user = UserStore(registry).create(
-            username, _password(password_stdin), role, actor=resolve_actor(actor)
-        )
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "role": user.role.value})
-    else:
-        console.print(f"added {user.username} ({user.role.value})")
-
-
-@users_app.command("list")
-@handle_errors
-def users_list(db: DbOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """List users and their roles."""
-    from stentguide.cases.users import UserStore
-
-    with _open(db) as registry:
-        found = UserStore(registry).list()
-    if fmt is OutputFormat.json:
-        print_json(
-            [{"username": u.username, "role": u.role.value, "active": u.active} for u in found]
-        )
-        return
-    for user in found:
-        console.print(
-            f"{user.username}\t{user.role.value}\t{'active' if user.active else 'inactive'}"
-        )
-
-
-@users_app.command("set-role")
-@handle_errors
-def users_set_role(
-    username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Argument(help="viewer, operator or admin.")],
-    db: DbOption = None,
-    actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
-) -> None:
-    """Change a user's role."""
-    from stentguide.cases.users import UserStore
-
-    with _open(db) as registry:
-        user = UserStore(registry).set_role(username, role, actor=resolve_actor(actor))
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "role": user.role.value})
-    else:
-        console.print(f"{user.username} is now {user.role.value}")
-
-
-@users_app.command("deactivate")
-@handle_errors
-def users_deactivate(
-    username: Annotated[str, typer.Argument(help="Login name.")],
-    db: DbOption = None,
-    actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
-) -> None:
-    """Stop a user from logging in (the account and its history are kept)."""
-    from stentguide.cases.users import UserStore
-
-    with _open(db) as registry:
-        user = UserStore(registry).set_active(username, False, actor=resolve_actor(actor))
-    if fmt is OutputFormat.json:
-        print_json({"username": user.username, "active": user.active})
-    else:
-        console.print(f"{user.username} deactivated")
-
-
 def register(app: typer.Typer) -> None:
-    """Add the ``cases``, ``db`` and ``users`` groups to the main app."""
+    """Add the ``cases`` group to the main app."""
     app.add_typer(cases_app, name="cases")
-    app.add_typer(db_app, name="db")
-    app.add_typer(users_app, name="users")

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from stentguide.cases import Registry
-from stentguide.errors import InputError, StoreError
+from stentguide.errors import InputError, NotFoundError, StoreError
 from stentguide.training.debrief import Debrief
 
 __all__ = ["AttemptStore", "ProgressRow", "StoredAttempt", "attempts_table", "validate_trainee"]
@@ -153,7 +153,7 @@ class AttemptStore:
         return self.get(attempt_id)
 
     def get(self, attempt_id: str) -> StoredAttempt:
-        """The attempt with this id; :class:`InputError` (field ``attempt``) if none."""
+        """The attempt with this id; :class:`NotFoundError` (field ``attempt``) if none."""
         with self.engine.connect() as conn:
             row = (
                 conn.execute(sa.select(attempts_table).where(attempts_table.c.id == attempt_id))
@@ -161,7 +161,7 @@ class AttemptStore:
                 .first()
             )
         if row is None:
-            raise InputError("no such attempt", {"attempt": f"{attempt_id!r} is not stored"})
+            raise NotFoundError("attempt", attempt_id, "attempt")
         return _stored(row)
 
     def list_attempts(

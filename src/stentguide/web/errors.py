@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from stentguide import errors
 from stentguide.errors import (
     DeviceError,
     InputError,
@@ -25,22 +26,25 @@ from stentguide.errors import (
     StoreError,
     UnknownNameError,
 )
-from stentguide.errors import NotFoundError as CoreNotFoundError
 from stentguide.web.limits import truncate_list, truncate_problems
 from stentguide.web.templating import render
 
 __all__ = ["NotFoundError", "field_errors", "install_error_handlers", "is_api"]
 
 
-class NotFoundError(StentguideError):
-    """A path names a protocol, run, device or score that does not exist (HTTP 404)."""
+class NotFoundError(errors.NotFoundError):
+    """A path names a protocol, run, device or score that does not exist (HTTP 404).
+
+    The core's :class:`stentguide.errors.NotFoundError` with the close names of an
+    unknown name (:class:`~stentguide.errors.UnknownNameError`) in its message;
+    :func:`stentguide.web.lookup.find_or_404` raises it.
+    """
 
     def __init__(self, kind: str, name: str, suggestions: list[str] | None = None) -> None:
-        self.kind = kind
-        self.name = name
+        super().__init__(kind, name)
         self.suggestions = suggestions or []
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"no {kind} {name!r}{hint}")
+        self.args = (f"no {kind} {name!r}{hint}",)
 
 
 def is_api(request: Request) -> bool:
@@ -61,7 +65,7 @@ def field_errors(exc: InputError, where: str = "body") -> list[dict[str, Any]]:
 
 
 def _status(exc: StentguideError) -> int:
-    if isinstance(exc, NotFoundError | CoreNotFoundError):
+    if isinstance(exc, errors.NotFoundError):
         return 404
     if isinstance(exc, InputError | DeviceError):
         return 422
@@ -86,18 +90,20 @@ async def _stentguide_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StentguideError)
     status = _status(exc)
     if is_api(request):
-        if isinstance(exc, InputError):
+        if isinstance(exc, InputError) and status != 404:
             detail: Any = truncate_list(field_errors(exc))
         else:
             detail = str(exc)
         return JSONResponse({"detail": detail}, status_code=status)
-    problems = truncate_problems(exc.problems) if isinstance(exc, InputError) else {}
+    problems = (
+        truncate_problems(exc.problems) if isinstance(exc, InputError) and status != 404 else {}
+    )
     return _page(request, status, _short(exc, problems), problems)
 
 
 def _short(exc: StentguideError, problems: dict[str, str]) -> str:
     """The error's message, without the list of problems when that list was cut."""
-    if isinstance(exc, InputError) and len(problems) < len(exc.problems):
+    if isinstance(exc, InputError) and len(problems) < len(exc.problems) and problems:
         return str(exc).split(" (", 1)[0]
     return str(exc)
 

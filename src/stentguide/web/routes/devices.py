@@ -23,8 +23,8 @@ from stentguide.devices import (
     get_device,
     list_devices,
 )
-from stentguide.errors import InputError, StentguideError, UnknownNameError
-from stentguide.web.errors import NotFoundError
+from stentguide.errors import InputError, StentguideError
+from stentguide.web.lookup import find_or_404
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
 from stentguide.web.views import sources_view
@@ -86,11 +86,7 @@ def api_devices(
 @router.get("/api/devices/{name}", tags=["devices"])
 def api_device(name: str) -> dict[str, Any]:
     """One device (catalogue name or generic description) with every figure and source."""
-    try:
-        device = get_device(name)
-    except UnknownNameError as exc:
-        raise NotFoundError("device", name, exc.suggestions) from None
-    return device.model_dump(mode="json")
+    return find_or_404("device", name, get_device).model_dump(mode="json")
 
 
 @router.post("/api/devices/fit", tags=["devices"])

@@ -1,17 +1,18 @@
 """Patient leaflets: the plan form, a preview, and the PDF download; pages and API.
 
-The form's fields are the plan's (:class:`~stentguide.leaflets.LeafletPlan`);
-:func:`~stentguide.leaflets.parse_plan` validates them and names every missing
+The form's fields are the plan's (:class:`~stentguide.leaflets.LeafletPlan`),
+read by FastAPI into :class:`LeafletForm`; :func:`~stentguide.leaflets.parse_plan`
+validates them and names every missing
 or bad field, and the leaflet itself is rendered by the leaflets package. The
 form is posted, not put in a link, so a first name never lands in a URL or a log.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from starlette.datastructures import FormData
+from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel, ConfigDict
 from starlette.responses import HTMLResponse, Response
 
 from stentguide.errors import InputError
@@ -59,26 +60,31 @@ def api_leaflet_pdf(plan: dict[str, Any]) -> Response:
     return Response(render_pdf(parse_plan(plan)), media_type="application/pdf")
 
 
-def _plan_from_form(form: FormData) -> dict[str, Any]:
-    plan: dict[str, Any] = {}
-    for field in (
-        "access",
-        "stent_type",
-        "second_antiplatelet",
-        "procedure_date",
-        "language",
-        "patient_first_name",
-    ):
-        raw = str(form.get(field, "")).strip()
-        if raw:
-            plan[field] = raw
-    cto = str(form.get("chronic_total_occlusion", "")).strip()
-    if cto:
-        plan["chronic_total_occlusion"] = {"true": True, "false": False}.get(cto, cto)
-    months = str(form.get("antiplatelet_months", "")).strip()
-    if months:
-        plan["antiplatelet_months"] = int(months) if months.isdigit() else months
-    return plan
+class LeafletForm(BaseModel):
+    """The plan form as posted (``Form()``): every input as text, blank when not given.
+
+    The inputs are the plan's fields; :meth:`plan` hands the given ones to
+    :func:`~stentguide.leaflets.parse_plan`, which converts and checks them and
+    names every missing or bad one.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    access: str = ""
+    stent_type: str = ""
+    chronic_total_occlusion: str = ""
+    second_antiplatelet: str = ""
+    antiplatelet_months: str = ""
+    procedure_date: str = ""
+    language: str = ""
+    patient_first_name: str = ""
+
+    def plan(self) -> LeafletPlan:
+        """The validated plan, or an :class:`~stentguide.errors.InputError` naming each field."""
+        return parse_plan({k: v for k, v in self.model_dump().items() if v})
+
+
+PostedPlan = Annotated[LeafletForm, Form()]
 
 
 def _form_page(
@@ -115,29 +121,30 @@ def leaflet_form(request: Request) -> HTMLResponse:
     return _form_page(request, values={})
 
 
-async def _posted_plan(request: Request) -> tuple[dict[str, str], LeafletPlan | HTMLResponse]:
+def _posted_plan(
+    request: Request, form: LeafletForm
+) -> tuple[dict[str, str], LeafletPlan | HTMLResponse]:
     """The posted form's values, and its plan or the form page naming every bad field."""
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
+    values = form.model_dump()
     try:
-        return values, parse_plan(_plan_from_form(form))
+        return values, form.plan()
     except InputError as exc:
         return values, _form_page(request, values=values, problems=exc.problems, status=422)
 
 
 @router.post("/leaflets/preview", include_in_schema=False)
-async def leaflet_preview(request: Request) -> HTMLResponse:
+def leaflet_preview(request: Request, form: PostedPlan) -> HTMLResponse:
     """The form again with the leaflet shown below it, or every problem beside its field."""
-    values, plan = await _posted_plan(request)
+    values, plan = _posted_plan(request, form)
     if isinstance(plan, HTMLResponse):
         return plan
     return _form_page(request, values=values, preview=render_html(plan))
 
 
 @router.post("/leaflets/pdf", include_in_schema=False)
-async def leaflet_pdf(request: Request) -> Response:
+def leaflet_pdf(request: Request, form: PostedPlan) -> Response:
     """The leaflet as a PDF download."""
-    _values, plan = await _posted_plan(request)
+    _values, plan = _posted_plan(request, form)
     if isinstance(plan, HTMLResponse):
         return plan
     return Response(render_pdf(plan), media_type="application/pdf", headers=_PDF_HEADERS)

@@ -11,8 +11,8 @@ from starlette.responses import HTMLResponse, Response
 
 from stentguide.errors import UnknownNameError
 from stentguide.protocols import Protocol, get_protocol, load_protocols, protocol_as_dict
-from stentguide.web.errors import NotFoundError
 from stentguide.web.flowchart import protocol_svg
+from stentguide.web.lookup import ProtocolInPath, find_or_404
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
 from stentguide.web.views import sources_view
@@ -32,11 +32,8 @@ class ProtocolSummary(BaseModel):
 
 
 def protocol_or_404(protocol_id: str) -> Protocol:
-    """The shipped protocol, or :class:`NotFoundError` (404) with close names."""
-    try:
-        return get_protocol(protocol_id)
-    except UnknownNameError as exc:
-        raise NotFoundError("protocol", protocol_id, exc.suggestions) from None
+    """The shipped protocol, or a 404 with close names (routes take :data:`ProtocolInPath`)."""
+    return find_or_404("protocol", protocol_id, get_protocol)
 
 
 def _summary(p: Protocol) -> ProtocolSummary:
@@ -52,9 +49,9 @@ def api_protocols() -> list[ProtocolSummary]:
 
 
 @router.get("/api/protocols/{protocol_id}", tags=["protocols"])
-def api_protocol(protocol_id: str) -> dict[str, Any]:
+def api_protocol(protocol: ProtocolInPath) -> dict[str, Any]:
     """One pathway as data: nodes, answers, key messages, parameters and sources."""
-    return protocol_as_dict(protocol_or_404(protocol_id))
+    return protocol_as_dict(protocol)
 
 
 @router.get(
@@ -64,11 +61,10 @@ def api_protocol(protocol_id: str) -> dict[str, Any]:
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
 def api_flowchart(
-    protocol_id: str,
+    protocol: ProtocolInPath,
     current: Annotated[str | None, Query(max_length=64, description="Node to highlight")] = None,
 ) -> Response:
     """The pathway as an SVG flowchart; ``current`` highlights one step."""
-    protocol = protocol_or_404(protocol_id)
     if current is not None:
         known = [n.id for n in protocol.nodes]
         if current not in known:
@@ -88,9 +84,8 @@ def protocols_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/protocols/{protocol_id}", include_in_schema=False)
-def protocol_page(request: Request, protocol_id: str) -> HTMLResponse:
+def protocol_page(request: Request, protocol: ProtocolInPath) -> HTMLResponse:
     """One pathway: the flowchart, then every step with its details and sources."""
-    protocol = protocol_or_404(protocol_id)
     svg = Markup(protocol_svg(protocol, link_prefix="#node-"))
     keys = list(protocol.sources) + [k for n in protocol.nodes for k in n.sources]
     return render(

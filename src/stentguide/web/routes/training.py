@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.cases import Registry
 from stentguide.cases.users import Role
-from stentguide.errors import InputError, UnknownNameError
+from stentguide.errors import InputError
 from stentguide.references import reference
 from stentguide.training import (
     AttemptStore,
@@ -45,7 +45,7 @@ from stentguide.training.debrief import expert_steps
 from stentguide.training.store import validate_trainee
 from stentguide.web.auth import Login, require, token_signer
 from stentguide.web.deps import registry
-from stentguide.web.errors import NotFoundError
+from stentguide.web.lookup import AttemptInPath, TrainingCaseInPath, find_or_404
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
 
@@ -61,22 +61,8 @@ Reg = Annotated[Registry, Depends(registry)]
 Viewer = Annotated[Login, Depends(require(Role.viewer))]
 
 
-def _case_or_404(case_id: str) -> TrainingCase:
-    try:
-        return get_case(case_id)
-    except UnknownNameError as exc:
-        raise NotFoundError("training case", case_id, exc.suggestions) from None
-
-
 def _store(reg: Registry) -> AttemptStore:
     return AttemptStore(reg.engine)
-
-
-def _attempt_or_404(store: AttemptStore, attempt_id: str) -> StoredAttempt:
-    try:
-        return store.get(attempt_id)
-    except InputError:
-        raise NotFoundError("attempt", attempt_id) from None
 
 
 # ---------------------------------------------------------------------- JSON API
@@ -111,9 +97,9 @@ def api_cases() -> list[CaseSummary]:
 
 
 @router.get("/api/training/cases/{case_id}", tags=["training"])
-def api_case(case_id: str) -> TrainingCase:
+def api_case(case: TrainingCaseInPath) -> TrainingCase:
     """A case as data: setting, moments, choices, ends, teaching points, sources."""
-    return _case_or_404(case_id)
+    return case
 
 
 @router.post("/api/training/score", tags=["training"])
@@ -136,9 +122,9 @@ def api_attempts(
 
 
 @router.get("/api/training/attempts/{attempt_id}", tags=["training"])
-def api_attempt(attempt_id: str, reg: Reg, _login: Viewer) -> StoredAttempt:
+def api_attempt(_login: Viewer, attempt: AttemptInPath) -> StoredAttempt:
     """One stored attempt with its choices, timestamps and score breakdown."""
-    return _attempt_or_404(_store(reg), attempt_id)
+    return attempt
 
 
 # ---------------------------------------------------------------------- pages
@@ -172,10 +158,11 @@ def library_page(
 
 @router.get("/training/cases/{case_id}", include_in_schema=False)
 def case_page(
-    request: Request, case_id: str, trainee: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    case: TrainingCaseInPath,
+    trainee: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     """The case's setting and the form to start it."""
-    case = _case_or_404(case_id)
     return render(
         request,
         "training/case.html",
@@ -202,9 +189,8 @@ def _play_page(request: Request, play: Play, trainee: str) -> HTMLResponse:
 
 
 @router.post("/training/cases/{case_id}/start", include_in_schema=False)
-async def start_play(request: Request, case_id: str) -> Response:
+async def start_play(request: Request, case: TrainingCaseInPath) -> Response:
     """Open the case at its first moment; the trainee id is required."""
-    case = _case_or_404(case_id)
     form = await request.form()
     raw = str(form.get("trainee", ""))
     try:
@@ -221,9 +207,8 @@ async def start_play(request: Request, case_id: str) -> Response:
 
 
 @router.post("/training/cases/{case_id}/choose", include_in_schema=False)
-async def choose(request: Request, case_id: str, reg: Reg) -> Response:
+async def choose(request: Request, case: TrainingCaseInPath, reg: Reg) -> Response:
     """Apply one choice; at an end, store the attempt and go to its debrief."""
-    case = _case_or_404(case_id)
     form = await request.form()
     trainee = validate_trainee(str(form.get("trainee", "")))
     choice_id = str(form.get("choice", "")).strip()
@@ -255,8 +240,8 @@ def debrief_page(request: Request, attempt_id: str, reg: Reg) -> HTMLResponse:
     key = request.query_params.get("key", "")
     if token_signer(request.app).unseal(key, _DEBRIEF_SEAL) != attempt_id:
         require(Role.viewer)(request)
-    attempt = _attempt_or_404(_store(reg), attempt_id)
-    case = _case_or_404(attempt.case_id)
+    attempt = find_or_404("attempt", attempt_id, _store(reg).get)
+    case = find_or_404("training case", attempt.case_id, get_case)
     score = Score.model_validate(attempt.score)
     trainee_steps = []
     for item in attempt.choices:
