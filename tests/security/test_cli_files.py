@@ -48,6 +48,14 @@ def test_a_file_in_the_wrong_encoding_is_one_line_and_exit_2(
     _one_line_refusal(done, "not UTF-8", "save it as UTF-8")
 
 
+def test_an_archive_in_the_wrong_encoding_is_one_line_and_exit_2(
+    cli: CliRun, tmp_path: Path
+) -> None:
+    path = tmp_path / "cases.json"
+    path.write_bytes('{"format": "stentguide.archive/1", "cases": []}'.encode("utf-16"))
+    _one_line_refusal(cli("cases", "import", str(path)), "not UTF-8")
+
+
 @pytest.fixture
 def sparse_gib(tmp_path: Path) -> Path:
     path = tmp_path / "huge.csv"
@@ -68,14 +76,6 @@ def sparse_gib(tmp_path: Path) -> Path:
     ],
     ids=["score", "run", "leaflet", "train", "cases-import"],
 )
-def test_an_archive_in_the_wrong_encoding_is_one_line_and_exit_2(
-    cli: CliRun, tmp_path: Path
-) -> None:
-    path = tmp_path / "cases.json"
-    path.write_bytes('{"format": "stentguide.archive/1", "cases": []}'.encode("utf-16"))
-    _one_line_refusal(cli("cases", "import", str(path)), "not UTF-8")
-
-
 def test_a_sparse_gigabyte_file_is_refused_by_its_size(
     cli: CliRun, sparse_gib: Path, tmp_path: Path, args: list[str]
 ) -> None:
