@@ -82,7 +82,7 @@ def run() -> list[Result]:
                     for _ in range(REQUESTS)
                 ]
                 health = _timed([lambda: client.get("/api/health") for _ in range(REQUESTS)])
-                answer = {"node": "confirm-wire", "answer": "coronary-wire-through"}
+                answer = {"node": "check-act", "answer": "adequate"}
                 steps = _timed(
                     [
                         (lambda sid=sid: client.post(f"/api/sessions/{sid}/answers", json=answer))

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages stentguide needs beyond Python: Pango and fonts for
 # PDF leaflets (WeasyPrint), Chromium for the browser tests, poppler for
-# looking at PDFs. Idempotent; a no-op when everything is present.
+# looking at PDFs, a Java runtime for the Spark tests. Idempotent; a no-op when everything is present.
 # Usage: scripts/system-deps.sh [run|test]
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium poppler-utils)
+  want+=(chromium poppler-utils openjdk-17-jre-headless)
 fi
 missing=()
 for pkg in "${want[@]}"; do

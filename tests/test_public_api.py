@@ -35,6 +35,6 @@ def test_import_is_cheap() -> None:
 
 
 def test_quick_start() -> None:
-    session = stentguide.start("partial-stent-loss").record("mechanism", "stripped-crossing")
-    assert session.current.id == "balloon-position"
+    session = stentguide.start("partial-stent-loss").record("check-act", "adequate")
+    assert session.current.id == "mechanism"
     assert "clinical judgement" in stentguide.DISCLAIMER

@@ -95,17 +95,19 @@ def test_calculator_flags_a_bad_value_as_you_type(
 ) -> None:
     page.goto(server.url + "/scores/j-cto")
     page.fill("#in-occlusion_length_mm", "900")
-    page.wait_for_selector("#live-problems li[data-field=occlusion_length_mm]")
-    assert "outside the allowed range" in page.inner_text("#live-problems")
-    page.click("text=Calculate")
+    page.wait_for_selector("#live-err-occlusion_length_mm:has-text('outside the allowed range')")
+    assert page.locator("#result-bar a[data-field=occlusion_length_mm]").count() == 1
+    page.click("#calculate")
     page.wait_for_selector(".field-error")
     assert page.locator(".field-error").count() == 5
     for field in ("blunt_stump", "calcification", "bending_over_45_degrees", "retry_lesion"):
-        page.select_option(f"#in-{field}", "false")
+        page.click(f"label[for='in-{field}-false']")
     page.fill("#in-occlusion_length_mm", "25")
-    page.click("text=Calculate")
-    page.wait_for_selector("#result")
-    assert "points" in page.inner_text("#result")
+    page.wait_for_selector("#result-bar.tone-caution")
+    assert "1 point: intermediate" in page.inner_text("#result-bar")
+    page.click("#calculate")
+    page.wait_for_selector("#result h2")
+    assert "1 point" in page.inner_text("#result")
     _shoot(page, screenshots, "score-result")
 
 

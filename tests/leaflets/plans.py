@@ -16,6 +16,7 @@ BASE_PLAN: dict[str, Any] = {
     "procedure_date": "2025-01-31",
     "language": "en",
     "patient_first_name": "Anne-Laure",
+    "centre_phone": "+33 1 23 45 67 89",
 }
 
 OPTIONS = list(

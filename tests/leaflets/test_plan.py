@@ -36,9 +36,19 @@ def test_empty_plan_names_every_required_field() -> None:
         "antiplatelet_months",
         "procedure_date",
         "language",
+        "centre_phone",
     }
     assert all(why == "required" for why in caught.value.problems.values())
     assert isinstance(caught.value, StentguideError)
+
+
+def test_centre_phone_is_a_phone_number() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_plan({**BASE_PLAN, "centre_phone": "call reception"})
+    assert "phone number" in caught.value.problems["centre_phone"]
+    assert (
+        parse_plan({**BASE_PLAN, "centre_phone": "(01) 23-45.67"}).centre_phone == "(01) 23-45.67"
+    )
 
 
 @pytest.mark.parametrize(

@@ -73,8 +73,9 @@ def _stop_dates_in(html: str) -> list[str]:
 def test_stop_date_across_month_and_year_ends(
     lang: str, date: str, months: int, expected: str
 ) -> None:
-    html = render_html({**BASE_PLAN, "language": lang, "procedure_date": date,
-                        "antiplatelet_months": months})
+    html = render_html(
+        {**BASE_PLAN, "language": lang, "procedure_date": date, "antiplatelet_months": months}
+    )
     assert _stop_dates_in(html) == [expected]
 
 
@@ -85,10 +86,16 @@ def test_stop_date_across_month_and_year_ends(
     months=st.integers(1, 12),
     name=st.one_of(st.none(), st.sampled_from(["Zoé", "O'Neil", "Jean Paul", "<b>"])),
 )
-def test_any_valid_plan_renders_its_own_dates(lang: str, date: dt.date, months: int,
-                                              name: str | None) -> None:
-    plan = {**BASE_PLAN, "language": lang, "procedure_date": date.isoformat(),
-            "antiplatelet_months": months, "patient_first_name": name}
+def test_any_valid_plan_renders_its_own_dates(
+    lang: str, date: dt.date, months: int, name: str | None
+) -> None:
+    plan = {
+        **BASE_PLAN,
+        "language": lang,
+        "procedure_date": date.isoformat(),
+        "antiplatelet_months": months,
+        "patient_first_name": name,
+    }
     if name == "<b>":
         with pytest.raises(InputError):
             render_html(plan)
@@ -117,8 +124,11 @@ def test_references_section_lists_cited_sources_in_order() -> None:
     refs = html.split('<section class="page references', 1)[1]
     numbers = [int(n) for n in re.findall(r'<li value="(\d+)">', refs)]
     assert numbers == list(range(1, len(numbers) + 1))
-    cited = {int(n) for group in re.findall(r'class="cite">\[([\d, ]+)\]', html)
-             for n in group.split(", ")}
+    cited = {
+        int(n)
+        for group in re.findall(r'class="cite">\[([\d, ]+)\]', html)
+        for n in group.split(", ")
+    }
     assert cited == set(numbers)
     assert "doi:10.1136/openhrt-2022-002076" in refs
 
@@ -144,3 +154,39 @@ def test_pdf_pages_and_text(plan: dict[str, Any]) -> None:
         assert words in flat, words
     footer = load_text(plan["language"])[0].strings["footer"]
     assert footer in flat
+
+
+def test_pdf_is_tagged_for_screen_readers() -> None:
+    """PDF/UA-1: a structure tree, marked content, the language and the title."""
+    reader = PdfReader(
+        io.BytesIO(render_pdf(variant("fr", "femoral", "bare_metal", True, "prasugrel")))
+    )
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root["/MarkInfo"]["/Marked"]
+    assert str(root["/Lang"]).startswith("fr")
+    assert reader.metadata is not None and reader.metadata.title == "Votre stent coronaire"
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data()
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "greeting"),
+    [
+        ("en", None, "This leaflet is for you."),
+        ("en", "Anne-Marie", "This leaflet is for Anne-Marie."),
+        ("fr", "Jeanne", "Ce document est destiné à Jeanne."),
+    ],
+)
+def test_pdf_greeting_is_one_line_with_no_space_before_the_stop(
+    lang: str, name: str | None, greeting: str
+) -> None:
+    plan = {
+        **variant(lang, "radial", "drug_eluting", False, "clopidogrel"),
+        "patient_first_name": name,
+    }
+    page_one = PdfReader(io.BytesIO(render_pdf(plan))).pages[0].extract_text()
+    lines = [" ".join(line.split()) for line in page_one.splitlines()]
+    assert greeting in lines
+    assert not re.search(r"\w \.", page_one)
+    help_heading = "When to call for help" if lang == "en" else "Quand demander de l'aide"
+    assert help_heading in page_one and "+33 1 23 45 67 89" in page_one

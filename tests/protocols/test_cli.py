@@ -9,6 +9,7 @@ from stentguide.cases import Registry
 from tests.conftest import CliRun
 
 PARTIAL_EN_BLOC = [
+    {"node": "check-act", "answer": "adequate", "acknowledge": "all"},
     {"node": "mechanism", "answer": "caught-on-guide"},
     {"node": "balloon-position", "answer": "balloon-partly-inside", "acknowledge": "all"},
     {"node": "inflate-stent-balloon", "answer": "did-not-enter", "acknowledge": "all"},
@@ -44,12 +45,12 @@ def test_protocols_show_formats(cli: CliRun) -> None:
     assert mermaid.stdout.startswith("flowchart TD")
     assert "radiation_check -->" in mermaid.stdout
     as_json = json.loads(cli("protocols", "show", "stent-loss-no-wire", "--format", "json").stdout)
-    assert as_json["start"] == "localise"
+    assert as_json["start"] == "check-act"
 
 
 def test_protocols_validate_library_and_user_file(cli: CliRun, tmp_path: Path) -> None:
     ok = cli("protocols", "validate")
-    assert ok.returncode == 0 and "valid partial-stent-loss 1.0.0" in ok.stdout
+    assert ok.returncode == 0 and "valid partial-stent-loss 2.0.0" in ok.stdout
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\nversion: 1.0.0\n")
     result = cli("protocols", "validate", str(bad))
@@ -83,13 +84,13 @@ def test_run_non_interactive_json(cli: CliRun, tmp_path: Path) -> None:
 
 
 def test_run_text_record_and_save_resume(cli: CliRun, tmp_path: Path) -> None:
-    answers = write(tmp_path / "a.json", PARTIAL_EN_BLOC[:3])
+    answers = write(tmp_path / "a.json", PARTIAL_EN_BLOC[:4])
     saved = tmp_path / "session.json"
     first = cli("run", "partial-stent-loss", "--answers", str(answers), "--save", str(saved))
     assert first.returncode == 0
     assert "In progress at: Pass a new small balloon" in first.stdout
     assert "not a substitute for clinical judgement" in first.stdout
-    rest = write(tmp_path / "b.json", PARTIAL_EN_BLOC[3:])
+    rest = write(tmp_path / "b.json", PARTIAL_EN_BLOC[4:])
     second = cli("run", "--resume", str(saved), "--answers", str(rest), "--format", "json")
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["summary"]["outcome"] == "removed-en-bloc"
@@ -102,10 +103,10 @@ def test_run_errors_exit_2_with_one_line(cli: CliRun, tmp_path: Path) -> None:
         "error: unknown protocol 'partial-stent-los'; did you mean partial-stent-loss"
     )
     assert len(unknown.stderr.strip().splitlines()) == 1
-    wrong = write(tmp_path / "w.json", [{"node": "mechanism", "answer": "sideways"}])
+    wrong = write(tmp_path / "w.json", [{"node": "check-act", "answer": "sideways"}])
     bad_answer = cli("run", "partial-stent-loss", "--answers", str(wrong))
     assert bad_answer.returncode == 2
-    assert "answers entry 1: node 'mechanism' has no answer 'sideways'" in bad_answer.stderr
+    assert "answers entry 1: node 'check-act' has no answer 'sideways'" in bad_answer.stderr
     assert bad_answer.stdout == ""
     malformed = tmp_path / "m.json"
     malformed.write_text("{not json")
@@ -132,7 +133,7 @@ def test_run_output_file_is_not_half_written(cli: CliRun, tmp_path: Path) -> Non
 
 def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
     # menu: 1 = first pathway (partial-stent-loss, alphabetical file order)
-    keys = "\n".join(["1", "4", "y", "u", "1", "y", "1", "y", "1"]) + "\n"
+    keys = "\n".join(["1", "y", "1", "y", "4", "y", "u", "1", "1", "y", "1"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -144,10 +145,10 @@ def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
 
 
 def test_interactive_run_stops_cleanly_at_end_of_input(cli: CliRun) -> None:
-    result = cli("run", "stent-loss-no-wire", input="1\n")
+    result = cli("run", "stent-loss-no-wire", input="y\n1\n")
     assert result.returncode == 0
     assert "Stopped before an outcome" in result.stdout
-    assert "In progress at: Which coronary artery?" in result.stdout
+    assert "In progress at: Which arterial access is in use?" in result.stdout
 
 
 def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
 
 
 def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> None:
-    result = cli("run", "stent-loss-no-wire", input="1\ny\n2\n")
+    result = cli("run", "stent-loss-no-wire", input="y\n1\ny\n2\n")
     assert result.returncode == 0, result.stderr
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
@@ -186,7 +187,10 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
-    keys = "\n".join(["1", "4", "y", "3", "y", "1", "y", "2"]) + "\n"
+    keys = (
+        "\n".join(["1", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"])
+        + "\n"
+    )
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     assert "Continue with 'Stent lost without the guidewire" in result.stdout

@@ -16,6 +16,7 @@ from stentguide.protocols.script import apply_answers
 from tests.conftest import FakeClock
 
 PARTIAL_HAPPY = [
+    {"node": "check-act", "answer": "adequate"},
     {"node": "mechanism", "answer": "stripped-crossing"},
     {"node": "balloon-position", "answer": "balloon-partly-inside", "acknowledge": "all"},
     {"node": "inflate-stent-balloon", "answer": "did-not-enter", "acknowledge": "all"},
@@ -28,6 +29,7 @@ def test_walk_partial_stent_loss_to_retrieval(clock: FakeClock) -> None:
     assert session.finished
     assert session.outcome is not None and session.outcome.id == "retrieved-into-guide"
     assert session.path == [
+        "check-act",
         "mechanism",
         "balloon-position",
         "inflate-stent-balloon",
@@ -38,16 +40,16 @@ def test_walk_partial_stent_loss_to_retrieval(clock: FakeClock) -> None:
     types = [e.type for e in session.events]
     assert types[0] == "started" and types[-1] == "ended"
     assert all(e.at.tzinfo is not None and e.at.utcoffset() == timedelta(0) for e in session.events)
-    assert {e.protocol_version for e in session.events} == {"1.0.0"}
+    assert {e.protocol_version for e in session.events} == {"2.0.0"}
     acks = [
         (e.node, e.data.key_messages) for e in session.events if isinstance(e, AcknowledgedEvent)
     ]
     assert acks[-1] == ("small-balloon", ["anticoagulation"])
-    assert len(acks[0][1]) == 2
+    assert len(acks[0][1]) == 3
 
 
 def test_step_shows_key_messages_and_acknowledgement(clock: FakeClock) -> None:
-    session = apply_answers(start("partial-stent-loss", clock=clock), PARTIAL_HAPPY[:2])
+    session = apply_answers(start("partial-stent-loss", clock=clock), PARTIAL_HAPPY[:3])
     step = session.step()
     assert step.node.id == "inflate-stent-balloon"
     assert [k for k, _t, acked in step.key_messages if not acked] == [
@@ -67,6 +69,7 @@ def test_precondition_unmet_is_shown(clock: FakeClock) -> None:
     session = apply_answers(
         session,
         [
+            {"node": "check-act", "answer": "adequate"},
             {"node": "confirm-wire", "answer": "coronary-wire-through"},
             {"node": "left-main", "answer": "left-main-involved"},
             {"node": "small-balloon", "answer": "failed"},
@@ -84,12 +87,12 @@ def test_precondition_unmet_is_shown(clock: FakeClock) -> None:
 
 def test_wrong_answer_and_wrong_node_are_refused(clock: FakeClock) -> None:
     session = start("partial-stent-loss", clock=clock)
-    with pytest.raises(SessionError, match="no answer 'maybe'; expected one of: stripped-crossing"):
-        session.record("mechanism", "maybe")
-    with pytest.raises(SessionError, match="current step is 'mechanism', not 'en-bloc'"):
+    with pytest.raises(SessionError, match="no answer 'maybe'; expected one of: adequate"):
+        session.record("check-act", "maybe")
+    with pytest.raises(SessionError, match="current step is 'check-act', not 'en-bloc'"):
         session.record("en-bloc", "removed")
     with pytest.raises(SessionError, match="does not show key message"):
-        session.acknowledge("mechanism", ["keep-wire"])
+        session.acknowledge("check-act", ["watch-markers"])
     with pytest.raises(SessionError, match="nothing to undo"):
         session.undo()
 
@@ -116,6 +119,7 @@ def test_undo_restores_facts(clock: FakeClock) -> None:
     session = apply_answers(
         start("partial-stent-loss", clock=clock),
         [
+            {"node": "check-act", "answer": "corrected"},
             {"node": "mechanism", "answer": "unknown"},
             {"node": "balloon-position", "answer": "wire-lost"},
         ],
@@ -133,22 +137,32 @@ def test_numeric_question_picks_the_branch(clock: FakeClock) -> None:
         {"node": "guide-support", "answer": "not-crossed"},
         {"node": "anchor", "answer": "not-crossed"},
         {"node": "guide-extension", "answer": "not-crossed"},
+        {"node": "shorter-stent", "answer": "not-crossed"},
+        {"node": "distal-balloon", "answer": "not-crossed"},
     ]
     session = apply_answers(start("stent-undeliverable", clock=clock), script)
-    assert session.record("radiation-check", 5).current.id == "stop"
-    assert session.record("radiation-check", 4.99).current.id == "plaque-modification"
+    # no threshold is a stop rule: every band goes on to plaque modification
+    at_five = session.record("radiation-check", 5)
+    assert at_five.current.id == "plaque-modification" and at_five.facts["skin_follow_up"]
+    below = session.record("radiation-check", 4.99)
+    assert below.current.id == "plaque-modification" and "skin_follow_up" not in below.facts
     with pytest.raises(SessionError, match="outside the plausible range"):
         session.record("radiation-check", -1)
     with pytest.raises(SessionError, match="expects a number in Gy"):
         session.record("radiation-check", "lots")
     final = apply_answers(
-        session, [{"node": "radiation-check", "answer": 6}, {"node": "stop", "answer": "cto"}]
+        session,
+        [
+            {"node": "radiation-check", "answer": 6},
+            {"node": "plaque-modification", "answer": "not-crossed"},
+            {"node": "stop", "answer": "cto-team"},
+        ],
     )
     assert final.outcome is not None and final.outcome.category.value == "staged-reattempt"
     answered = [e for e in final.events if e.type == "answered" and e.node == "radiation-check"]
     assert answered[0].data.model_dump() == {
-        "answer": "at-or-above-5-gy",
-        "label": "5 Gy or more",
+        "answer": "5-to-15-gy",
+        "label": "5 to 15 Gy - record the dose; the skin is followed up",
         "value": 6.0,
         "unit": "Gy",
     }
@@ -165,7 +179,8 @@ def test_serialise_and_resume_exactly(clock: FakeClock) -> None:
     data = json.loads(json.dumps(session.to_dict()))
     resumed = Session.from_dict(data, clock=clock)
     assert resumed.to_dict() == session.to_dict()
-    assert resumed.current.id == session.current.id == "small-balloon"
+    assert resumed.current.id == session.current.id == "inflate-stent-balloon"
+    resumed = resumed.record("inflate-stent-balloon", "did-not-enter")
     finished = resumed.record("small-balloon", "entered-guide")
     assert finished.outcome is not None
 
@@ -238,6 +253,7 @@ def test_handover_carries_devices_and_the_facts_the_next_pathway_knows(clock: Fa
     session = apply_answers(
         start("stent-loss-wire-in-place", case, clock=clock),
         [
+            {"node": "check-act", "answer": "adequate"},
             {"node": "confirm-wire", "answer": "coronary-wire-through"},
             {"node": "left-main", "answer": "left-main-involved"},
             {"node": "small-balloon", "answer": "stuck-at-guide-tip"},

@@ -15,7 +15,10 @@ NAMES = [i.name for i in list_scores() if i.available]
 
 EXPECTED = {
     "arc-hbr",
+    "cigarroa-contrast-limit",
     "cockcroft-gault",
+    "contrast-clearance-ratio",
+    "egfr-ckd-epi-2021",
     "dapt",
     "j-cto",
     "mehran",
@@ -23,6 +26,7 @@ EXPECTED = {
     "progress-cto",
     "progress-cto-complications",
     "progress-cto-mace",
+    "progress-cto-perforation",
 }
 
 
@@ -32,7 +36,20 @@ def test_the_issue_scores_are_shipped() -> None:
 
 def test_public_surface_is_exactly_all() -> None:
     public = {n for n in dir(risk_pkg) if not n.startswith("_")}
-    modules = {"_api", "_catalog", "_columns", "_evaluate", "_files", "_model", "_result"}
+    modules = {
+        "_api",
+        "_catalog",
+        "_columns",
+        "_contrast",
+        "_equations",
+        "_evaluate",
+        "_files",
+        "_model",
+        "_panel",
+        "_requests",
+        "_result",
+        "_units",
+    }
     assert public - modules - {"annotations"} == set(risk_pkg.__all__)
 
 

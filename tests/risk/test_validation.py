@@ -53,8 +53,8 @@ def test_input_unused_under_parameters_is_refused() -> None:
         risk.score("mehran", case)
     assert "not used with these parameters" in info.value.problems["serum_creatinine_mg_dl"]
     del case["egfr_ml_min_1_73m2"]
-    with pytest.raises(InputError):
-        risk.score("mehran", case)
+    # Without an eGFR, the creatinine (with age and sex) computes one by CKD-EPI 2021, openly.
+    assert risk.score("mehran", case).derived == {"egfr_ml_min_1_73m2": "egfr-ckd-epi-2021"}
 
 
 def test_parameters_are_checked() -> None:
@@ -145,3 +145,10 @@ def test_file_round_trip_with_rejects(tmp_path: Path) -> None:
         risk.score_file("j-cto", source, tmp_path / "out.xlsx")
     with pytest.raises(InputError, match="no such file"):
         risk.score_file("j-cto", tmp_path / "absent.csv", out)
+
+
+def test_a_huge_out_of_range_value_is_shown_as_given() -> None:
+    """A value past the int64 range is reported as given, not as a wrapped integer."""
+    with pytest.raises(InputError) as caught:
+        risk.score("precise-dapt", baseline("precise-dapt", haemoglobin_g_dl=1e300))
+    assert caught.value.problems["haemoglobin_g_dl"].endswith("(got 1e+300)")

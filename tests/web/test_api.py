@@ -40,7 +40,7 @@ def test_health_and_openapi_carry_the_disclaimer(client: httpx.Client) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
     doc = client.get("/openapi.json").json()
     assert DISCLAIMER in doc["info"]["description"]
-    assert all(path.startswith("/api/") for path in doc["paths"])
+    assert all(path.startswith(("/api/", "/cds-services")) for path in doc["paths"])
     assert "/api/sessions/{run_id}/answers" in doc["paths"]
 
 
@@ -83,6 +83,7 @@ def test_declared_devices_are_checked_at_the_step(client: httpx.Client) -> None:
     ).json()
     sid = view["session_id"]
     for node, answer in (
+        ("check-act", "adequate"),
         ("confirm-wire", "coronary-wire-through"),
         ("left-main", "left-main-free"),
     ):
@@ -189,6 +190,7 @@ def test_leaflet_pdf_and_missing_fields(client: httpx.Client) -> None:
         "antiplatelet_months": 6,
         "procedure_date": "2025-01-31",
         "language": "en",
+        "centre_phone": "+44 20 7946 0000",
     }
     pdf = client.post("/api/leaflets/pdf", json=plan)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -144,6 +144,7 @@ LEAFLET_FORM = {
     "antiplatelet_months": "12",
     "procedure_date": "2025-12-31",
     "language": "fr",
+    "centre_phone": "01 23 45 67 89",
     "patient_first_name": "Anne",
 }
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
+from stentguide.cases.bulk import insert_many
 from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
 from stentguide.errors import InputError, NotFoundError, StoreError
 
@@ -80,22 +81,24 @@ def _insert_cases(conn: sa.Connection, cases: Sequence[CaseIn], actor: str) -> N
             }
             for case in chunk
         ]
-        result = conn.execute(
-            schema.cases.insert().returning(
-                schema.cases.c.id, schema.cases.c.uid, sort_by_parameter_order=True
-            ),
-            rows,
+        # One driver executemany (no RETURNING: on SQLite that would be one statement a
+        # row), then the new ids read back by uid in one query.
+        insert_many(conn, schema.cases, rows)
+        uids = [case.uid for case in chunk]
+        found = conn.execute(
+            sa.select(schema.cases.c.uid, schema.cases.c.id).where(schema.cases.c.uid.in_(uids))
         )
-        ids = [row.id for row in result]
+        id_of = {row.uid: row.id for row in found}
+        ids = [id_of[uid] for uid in uids]
         comp_rows = [
             _complication_row(case_id, comp)
             for case_id, case in zip(ids, chunk, strict=True)
             for comp in case.complications
         ]
-        if comp_rows:
-            conn.execute(schema.complications.insert(), comp_rows)
-        conn.execute(
-            schema.audit_log.insert(),
+        insert_many(conn, schema.complications, comp_rows)
+        insert_many(
+            conn,
+            schema.audit_log,
             [
                 {
                     "at": now,

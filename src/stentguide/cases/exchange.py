@@ -47,6 +47,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "MAX_IMPORT_ROWS",
     "TableFormat",
+    "audit_export",
     "export_archive",
     "export_cases",
     "export_format",
@@ -340,11 +341,18 @@ def export_cases(
         count = export_archive(registry, path, where=query)
     else:
         count = export_table(registry, path, fmt=kind, where=query)
+    audit_export(registry, kind=kind, count=count, where=query, actor=who)
+    return count
+
+
+def audit_export(
+    registry: Registry, *, kind: str, count: int, where: CaseFilter, actor: str
+) -> None:
+    """The audit line of an export of cases, whichever format and face wrote it."""
     registry.audit.record(
-        actor=who,
+        actor=check_actor(actor),
         action="export",
         entity="cases",
         entity_id=kind,
-        detail={"cases": count, "filter": search_detail(query)},
+        detail={"cases": count, "filter": search_detail(where)},
     )
-    return count

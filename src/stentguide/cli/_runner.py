@@ -16,6 +16,7 @@ from stentguide.cli._common import DISCLAIMER
 from stentguide.errors import SessionError
 from stentguide.protocols import OutcomeNode, Session, Step, get_protocol, render_record, start
 from stentguide.protocols.model import ActionNode
+from stentguide.protocols.render import render_header
 
 __all__ = ["run_interactive", "run_interactive_chain", "step_panel"]
 
@@ -135,7 +136,7 @@ def run_interactive(
     store keeps the run even if the terminal is closed mid-way.
     """
     protocol = session.protocol
-    console.print(Panel.fit(f"{protocol.title}\n{protocol.summary}", subtitle=DISCLAIMER))
+    console.print(Panel.fit(Text(render_header(protocol)), subtitle=DISCLAIMER))
     while True:
         step = session.step()
         console.print(step_panel(step))

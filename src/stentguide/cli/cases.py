@@ -10,6 +10,7 @@ is :func:`stentguide.cases.search.synthetic_warning`, exactly as on the web page
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 import typing
@@ -177,8 +178,23 @@ def show_case(
 
 ExportAs = Annotated[
     str | None,
-    typer.Option("--as", help="csv, parquet or json (archive with runs); else from the file name."),
+    typer.Option(
+        "--as",
+        help="csv, parquet, json (archive with runs) or fhir (FHIR R4 Bundles); "
+        "else from the file name.",
+    ),
 ]
+ExchangeFormat = enum.StrEnum("ExchangeFormat", ["text", "json", "fhir"])
+ExchangeFormatOption = Annotated[
+    ExchangeFormat,
+    typer.Option(
+        "--format", help="Report format (text or json); fhir: the file is FHIR (as --as fhir)."
+    ),
+]
+
+
+def _file_kind(path: Path, as_: str | None, fmt: ExchangeFormat) -> str:
+    return "fhir" if fmt == "fhir" else (as_ or path.suffix.lstrip(".")).lower()
 
 
 @cases_app.command("export")
@@ -190,20 +206,22 @@ def export_cases(
     db: DbOption = None,
     as_: ExportAs = None,
     actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
+    fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
-    """Export cases to CSV, Parquet or a JSON archive (with protocol runs); audited."""
+    """Export cases to CSV, Parquet, a JSON archive (with protocol runs) or FHIR; audited."""
     from stentguide.cases.exchange import export_cases
 
+    kind = _file_kind(path, as_, fmt)
     with open_registry(db) as registry:
-        count = export_cases(
-            registry,
-            path,
-            fmt=as_ or path.suffix,
-            where=where,
-            actor=resolve_actor(actor),
-        )
-    if fmt is OutputFormat.json:
+        if kind == "fhir":
+            from stentguide.interop.registry import export_fhir
+
+            count = export_fhir(registry, path, where=where, actor=resolve_actor(actor))
+        else:
+            count = export_cases(
+                registry, path, fmt=kind, where=where, actor=resolve_actor(actor)
+            )
+    if fmt == "json":
         print_json({"exported": count, "path": str(path)})
     else:
         console.print(f"exported {count} case(s) to {path}")
@@ -212,26 +230,31 @@ def export_cases(
 @cases_app.command("import")
 @handle_errors
 def import_cases(
-    path: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON archive to read.")],
+    path: Annotated[
+        Path, typer.Argument(help="CSV, Parquet, JSON archive or FHIR Bundle to read.")
+    ],
     db: DbOption = None,
     as_: ExportAs = None,
     actor: ActorOption = None,
-    fmt: FormatOption = OutputFormat.text,
+    fmt: ExchangeFormatOption = ExchangeFormat.text,
 ) -> None:
     """Import cases, all or nothing; bad rows are reported by row and field."""
     from stentguide.cases.exchange import import_archive, import_table
 
     if not path.is_file():
         fail(f"path: {path} does not exist")
-    kind = (as_ or path.suffix.lstrip(".")).lower()
+    kind = _file_kind(path, as_, fmt)
     with open_registry(db) as registry:
         who = resolve_actor(actor)
-        count = (
-            import_archive(registry, path, actor=who)
-            if kind == "json"
-            else import_table(registry, path, actor=who, fmt=kind)
-        )
-    if fmt is OutputFormat.json:
+        if kind == "fhir":
+            from stentguide.interop.registry import import_fhir
+
+            count = import_fhir(registry, path, actor=who)
+        elif kind == "json":
+            count = import_archive(registry, path, actor=who)
+        else:
+            count = import_table(registry, path, actor=who, fmt=kind)
+    if fmt == "json":
         print_json({"imported": count})
     else:
         console.print(f"imported {count} case(s) from {path}")

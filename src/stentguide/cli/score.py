@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +37,14 @@ HELP = (
     "Examples: score list | score j-cto --schema | score j-cto --json '{...}' | "
     "score j-cto --input in.csv --output out.parquet [--rejects rejects.csv]"
 )
+
+
+class ScoreFormat(enum.StrEnum):
+    """``--format``: the shared text/json, plus fhir (a RiskAssessment) for one case."""
+
+    text = "text"
+    json = "json"
+    fhir = "fhir"
 
 
 def register(app: typer.Typer) -> None:
@@ -78,13 +87,21 @@ def score_command(
         list[str] | None,
         typer.Option("--param", help="A score parameter, KEY=VALUE (e.g. length_cutoff_mm=20)."),
     ] = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option("--format", help="text or json (default: json for --json, else text)."),
+    format_choice: Annotated[
+        ScoreFormat | None,
+        typer.Option(
+            "--format",
+            help="text or json (default: json for --json, else text); fhir: a FHIR "
+            "RiskAssessment of the --json case.",
+        ),
     ] = None,
 ) -> None:
     """List scores, describe one, or score one case or a file."""
     params = _parse_params(param)
+    if format_choice is ScoreFormat.fhir and json_case is None:
+        fail("--format fhir needs --json (one case)")
+    fhir = format_choice is ScoreFormat.fhir
+    output_format = OutputFormat(format_choice.value) if format_choice and not fhir else None
     modes = [json_case is not None, schema, input_path is not None]
     if sum(modes) > 1:
         fail("use only one of --json, --schema and --input")
@@ -97,7 +114,7 @@ def score_command(
     elif schema:
         print_json(input_schema(name, params))
     elif json_case is not None:
-        _one_case(name, json_case, params, output_format or OutputFormat.json)
+        _one_case(name, json_case, params, output_format or OutputFormat.json, fhir=fhir)
     elif input_path is not None and output_path is not None:
         fmt = output_format or OutputFormat.text
         _file(name, input_path, output_path, rejects_path, params, fmt)
@@ -119,7 +136,9 @@ def _list(fmt: OutputFormat) -> None:
     console.print(table)
 
 
-def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -> None:
+def _one_case(
+    name: str, text: str, params: dict[str, str], fmt: OutputFormat, *, fhir: bool = False
+) -> None:
     try:
         case: Any = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -127,21 +146,30 @@ def _one_case(name: str, text: str, params: dict[str, str], fmt: OutputFormat) -
     if not isinstance(case, dict):
         raise InputError("--json must be a JSON object of input names to values")
     result = score(name, case, params)
-    if fmt is OutputFormat.json:
+    if fhir:
+        from stentguide.interop.scores import score_to_risk_assessment
+
+        print_json(score_to_risk_assessment(result))
+    elif fmt is OutputFormat.json:
         print_json(result.model_dump(mode="json"))
     else:
         _print_result(result)
 
 
 def _print_result(result: ScoreResult) -> None:
-    value = result.points if result.points is not None else result.value
-    console.print(f"[bold]{result.title}[/bold]: {value} {result.unit}")
+    console.print(f"[bold]{result.title}[/bold]: {result.summary}")
     if result.category:
         console.print(f"Category: [bold]{result.category}[/bold] ({result.category_label})")
+    for field, by in result.derived.items():
+        console.print(f"Computed: {field} = {result.inputs[field]:g} by {by}")
+    for rate in result.rates:
+        console.print(f"Rate: {rate.label} {rate.percent:g}% ({rate.confidence})")
     if result.near_cutoff:
         console.print("[yellow]Near a cut-off: within the reconstruction's uncertainty.[/yellow]")
     if result.outcome_text:
         console.print(f"Published figures: {result.outcome_text}")
+    for step in result.next_steps:
+        console.print(f"What next: {step.text} ({', '.join(step.sources)})")
     table = Table(show_header=True)
     for column in ("item", "met", "points"):
         table.add_column(column)

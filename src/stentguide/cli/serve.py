@@ -57,6 +57,14 @@ def serve(
     max_upload_mib: Annotated[
         int, typer.Option(min=1, max=4096, help="Largest import file accepted, in MiB.")
     ] = 20,
+    cds_fhir_server: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cds-fhir-server",
+            help="A FHIR server base URL the CDS Hooks service may read with a client's "
+            "fhirAuthorization (repeatable; default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (pages and the JSON API under /api/) until interrupted."""
     import uvicorn
@@ -75,6 +83,7 @@ def serve(
         production=production,
         max_upload_bytes=max_upload_mib * 1024 * 1024,
         oidc=oidc_from_env(),
+        cds_fhir_servers=tuple(cds_fhir_server or ()),
     )
     if production:
         check_production(settings, host=host, tls=tls, behind_proxy=behind_proxy)

@@ -43,13 +43,20 @@ RequirementKind = Literal[
 
 
 class DeviceRequirement(BaseModel):
-    """A device constraint declared on a protocol action step, under ``device_requirements:``."""
+    """A device constraint declared on a protocol action step, under ``device_requirements:``.
+
+    ``role`` names the one device the constraint concerns (``small_balloon``,
+    ``nc_balloon``, ``retrieval_balloon``...): a case declares its devices by role,
+    so a step that recommends two balloons gives each its own role and neither
+    constraint is checked against the other device.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    role: str = Field(min_length=1)
+    role: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     kind: RequirementKind
     label: str = Field(min_length=1)
+    compliance: Literal["semi_compliant", "non_compliant"] | None = None
     max_diameter_mm: float | None = Field(default=None, gt=0)
     min_diameter_mm: float | None = Field(default=None, gt=0)
     markers: int | None = Field(default=None, ge=0)
@@ -117,6 +124,15 @@ def _check_device(req: DeviceRequirement, dev: Device, out: _Findings) -> None:
         return
     diameter = _diameter(dev)
     out.figures["diameter_mm"] = round(diameter, 3)
+    if req.compliance is not None:
+        compliance = dev.compliance if isinstance(dev, Balloon) else None
+        wanted = _COMPLIANCE_WORDS[req.compliance]
+        if compliance is None:
+            out.unknowns.append(f"compliance not known: the step needs a {wanted} balloon")
+        elif compliance != req.compliance:
+            out.problems.append(
+                f"a {_COMPLIANCE_WORDS[compliance]} balloon, the step needs {wanted}"
+            )
     if req.max_diameter_mm is not None and diameter > req.max_diameter_mm + 1e-9:
         out.problems.append(f"{diameter:g} mm is above the {req.max_diameter_mm:g} mm limit")
     if req.min_diameter_mm is not None and diameter < req.min_diameter_mm - 1e-9:

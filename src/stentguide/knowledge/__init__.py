@@ -7,7 +7,7 @@ read at import time.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from stentguide.errors import KnowledgeError, StentguideError
+from stentguide.errors import KnowledgeError, StentguideError, UnknownNameError
 
-__all__ = ["knowledge_path", "parse_yaml", "read_yaml", "validate_data"]
+__all__ = [
+    "knowledge_path",
+    "load_library",
+    "lookup",
+    "parse_yaml",
+    "read_yaml",
+    "validate_data",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ItemT = TypeVar("ItemT")
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -106,3 +114,38 @@ def validate_data(
             f"{_locate(raw, tuple(e['loc']), names or {}, skip)}: {e['msg']}" for e in exc.errors()
         )
         raise error(f"{origin}: {reasons}") from None
+
+
+def load_library(
+    folder: str,
+    load_file: Callable[[Path], ItemT],
+    id_of: Callable[[ItemT], str],
+    *,
+    kind: str,
+    error: type[StentguideError] = KnowledgeError,
+    skip: Collection[str] = (),
+) -> dict[str, ItemT]:
+    """Every ``*.yaml`` file of a knowledge ``folder``, loaded, by id, in file-name order.
+
+    The one loader shape of the content areas (pathways, training cases, scores):
+    ``load_file`` reads and validates one file; an id used twice is an ``error``
+    naming the file. ``skip`` names files of the folder that are not items.
+    """
+    items: dict[str, ItemT] = {}
+    for path in sorted(knowledge_path(folder).glob("*.yaml")):
+        if path.name in skip:
+            continue
+        item = load_file(path)
+        key = id_of(item)
+        if key in items:
+            raise error(f"{path.name}: {kind} id {key!r} is used twice")
+        items[key] = item
+    return items
+
+
+def lookup(items: Mapping[str, ItemT], name: str, kind: str) -> ItemT:
+    """The item called ``name``; :class:`UnknownNameError` with close names otherwise."""
+    try:
+        return items[name]
+    except KeyError:
+        raise UnknownNameError(kind, name, items) from None

@@ -2,8 +2,8 @@
 
 The plan holds no patient identity (an optional first name only, to address the
 reader), so a leaflet can be made and printed without a record. Every field is
-required except the first name: a missing access route or medicine must be
-asked for, never guessed. Validation errors are gathered into one
+required except the first name: a missing access route, medicine or centre
+phone number must be asked for, never guessed. Validation errors are gathered into one
 :class:`~stentguide.errors.InputError` whose ``problems`` name every field, so a
 form can mark all of them at once.
 
@@ -43,6 +43,7 @@ MAX_ANTIPLATELET_MONTHS = 12
 _EARLIEST = dt.date(2000, 1, 1)
 _LATEST = dt.date(2099, 12, 31)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 .\-()]{2,23}$")
 
 
 class Access(enum.StrEnum):
@@ -93,13 +94,23 @@ class LeafletPlan(BaseModel):
         description="How long the second medicine is taken, in calendar months (1 to 12).",
     )
     procedure_date: dt.date = Field(
-        ge=_EARLIEST, le=_LATEST, description="Planned date of the procedure (YYYY-MM-DD)."
+        ge=_EARLIEST,
+        le=_LATEST,
+        description="Planned date of the procedure (YYYY-MM-DD), 2000 to 2099.",
+        json_schema_extra={"pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
     )
     language: Language = Field(description="Language of the leaflet: en or fr.")
+    centre_phone: str = Field(
+        min_length=3,
+        max_length=25,
+        description="The centre's phone number the patient calls with a question or a worry.",
+        json_schema_extra={"pattern": _PHONE.pattern},
+    )
     patient_first_name: str | None = Field(
         default=None,
         max_length=40,
         description="Optional first name to address the reader; no other identity is kept.",
+        json_schema_extra={"pattern": _NAME.pattern},
     )
 
     @field_validator("patient_first_name")
@@ -109,6 +120,15 @@ class LeafletPlan(BaseModel):
             return None
         if not _NAME.match(value):
             raise ValueError("a first name has letters, spaces, hyphens or apostrophes only")
+        return value
+
+    @field_validator("centre_phone")
+    @classmethod
+    def _phone_number(cls, value: str) -> str:
+        if not _PHONE.match(value):
+            raise ValueError(
+                "a phone number has digits, spaces, dots, hyphens, brackets and a leading +"
+            )
         return value
 
     @field_validator("antiplatelet_months", mode="before")

@@ -201,13 +201,18 @@ def plan_specifics(plan: LeafletPlan | dict[str, Any]) -> list[str]:
     return found
 
 
+PDF_VARIANT = "pdf/ua-1"
+"""The WeasyPrint PDF variant: PDF/UA-1, a tagged PDF for screen readers."""
+
+
 def render_pdf(plan: LeafletPlan | dict[str, Any]) -> bytes:
-    """The leaflet for ``plan`` as PDF bytes (WeasyPrint, local fonts, no network)."""
+    """The leaflet for ``plan`` as a tagged PDF/UA-1 (WeasyPrint, local fonts, no network)."""
     html = render_html(plan)
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
     document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf()
+    # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
     return pdf

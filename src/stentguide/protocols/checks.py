@@ -4,9 +4,13 @@ A protocol is accepted only if: node ids are unique; the start node exists;
 every answer leads to an existing node; every node is reachable from the start;
 the graph has no cycle (so every walk ends, see ``docs/architecture.md``);
 every node without answers is an outcome; every key message bound to a step is
-declared and every declared one is used; every fact an answer sets or a
-precondition reads is declared with a matching type; and every ``sources``
-entry names a known reference.
+declared and every declared one is used; a key message declared ``every_step``
+is bound to every assess and action step but those it names as exceptions;
+every device requirement binds to a declared device role; a pathway with stop
+criteria offers ``stop-now`` at every action step; the last clinical review is
+of this version; every fact an answer sets, requires or a precondition reads is
+declared with a matching type; and every ``sources`` entry names a known
+reference.
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ from stentguide.errors import ProtocolError
 from stentguide.protocols.model import ActionNode, FactValue, OutcomeNode, Protocol
 from stentguide.references import source_problems
 
-__all__ = ["graph_problems", "validate_protocol"]
+__all__ = ["graph_problems", "review_problems", "validate_protocol"]
+
+STOP_NOW = "stop-now"
+"""The answer id every action step of a pathway with stop criteria offers."""
 
 
 def _sources(protocol: Protocol) -> Iterator[tuple[str, list[str]]]:
     yield "protocol", protocol.sources
     for key, message in protocol.key_messages.items():
         yield f"key message {key!r}", message.sources
+    for key, criterion in protocol.stop_criteria.items():
+        yield f"stop criterion {key!r}", criterion.sources
     for node in protocol.nodes:
         yield f"node {node.id!r}", node.sources
         if isinstance(node, ActionNode):
@@ -79,6 +88,71 @@ def _fact_problems(protocol: Protocol) -> Iterator[str]:
         for option in options:
             for fact, value in option.sets.items():
                 yield from check(f"node {node.id!r} answer {option.id!r}", fact, value)
+        for answer in node.answers:
+            for fact, value in answer.only_if.items():
+                yield from check(f"node {node.id!r} answer {answer.id!r} only_if", fact, value)
+
+
+def _every_step_problems(protocol: Protocol) -> Iterator[str]:
+    asking = [n for n in protocol.nodes if not isinstance(n, OutcomeNode)]
+    ids = {n.id for n in protocol.nodes}
+    for key, message in protocol.key_messages.items():
+        yield from (
+            f"key message {key!r}: except_at names unknown node {node_id!r}"
+            for node_id in message.except_at
+            if node_id not in ids
+        )
+        if not message.every_step:
+            continue
+        for node in asking:
+            bound = key in node.key_messages
+            if node.id in message.except_at and bound:
+                yield f"node {node.id!r}: binds {key!r}, which lists the node as an exception"
+            elif node.id not in message.except_at and not bound:
+                yield f"node {node.id!r}: every-step key message {key!r} is not bound"
+
+
+def _action_problems(protocol: Protocol) -> Iterator[str]:
+    for node in protocol.nodes:
+        if not isinstance(node, ActionNode):
+            continue
+        yield from (
+            f"node {node.id!r}: device requirement role {req.role!r} is not declared "
+            "under `device_roles`"
+            for req in node.device_requirements
+            if req.role not in protocol.device_roles
+        )
+        if (
+            protocol.stop_criteria
+            and node.id not in protocol.stop_exempt
+            and STOP_NOW not in {a.id for a in node.answers}
+        ):
+            yield f"node {node.id!r}: does not offer {STOP_NOW!r} (stop criteria)"
+
+
+def review_problems(protocol: Protocol) -> list[str]:
+    """Rules a reviewing clinician relies on, each naming the node or message.
+
+    Every ``every_step`` key message is bound to every step where it applies; every
+    device requirement binds to a declared device role; with stop criteria, every
+    action step offers ``stop-now`` (unless exempt, with the reason); the last review
+    is of this version.
+    """
+    problems = [*_every_step_problems(protocol), *_action_problems(protocol)]
+    ids = {n.id for n in protocol.nodes}
+    problems += [
+        f"stop_exempt: unknown node {node_id!r}"
+        for node_id in protocol.stop_exempt
+        if node_id not in ids
+    ]
+    if not protocol.reviews:
+        problems.append("reviews: no clinical review is recorded")
+    elif protocol.reviews[-1].version != protocol.version:
+        problems.append(
+            f"reviews: the last review is of version {protocol.reviews[-1].version}, "
+            f"the pathway is {protocol.version}"
+        )
+    return problems
 
 
 def graph_problems(protocol: Protocol) -> list[str]:
@@ -136,6 +210,8 @@ def graph_problems(protocol: Protocol) -> list[str]:
 def validate_protocol(protocol: Protocol, origin: str) -> Protocol:
     """Return the protocol if valid; otherwise raise one error listing every problem."""
     problems = graph_problems(protocol)
+    if not problems:
+        problems = review_problems(protocol)
     if problems:
         raise ProtocolError(f"{origin}: " + "; ".join(problems))
     return protocol

@@ -306,7 +306,8 @@ class Session:
             return []
         if node.number is not None:
             return [(b.id, b.label) for b in node.number.branches]
-        return [(a.id, a.label) for a in node.answers]
+        facts = self._state.facts
+        return [(a.id, a.label) for a in node.answers if not a.contradicted_by(facts)]
 
     # ----------------------------------------------------------------- appending
     def _stamp(self, seq: int, node: str | None) -> dict[str, Any]:
@@ -409,6 +410,13 @@ class Session:
             )
         for option in node.answers:
             if option.id == answer:
+                contradicted = option.contradicted_by(self._state.facts)
+                if contradicted:
+                    known = ", ".join(f"{f}={self._state.facts[f]!r}" for f in contradicted)
+                    raise InvalidAnswerError(
+                        f"node {node.id!r}: answer {answer!r} does not fit what the run "
+                        f"already knows ({known})"
+                    )
                 return AnsweredData(answer=option.id, label=option.label)
         valid = ", ".join(a.id for a in node.answers)
         raise InvalidAnswerError(

@@ -6,8 +6,8 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from stentguide.errors import ProtocolError, UnknownNameError
-from stentguide.knowledge import knowledge_path, read_yaml, validate_data
+from stentguide.errors import ProtocolError
+from stentguide.knowledge import load_library, lookup, read_yaml, validate_data
 from stentguide.protocols.checks import validate_protocol
 from stentguide.protocols.model import Protocol
 
@@ -36,12 +36,9 @@ def load_protocol_file(path: str | Path) -> Protocol:
 @functools.cache
 def load_protocols() -> dict[str, Protocol]:
     """The shipped protocol library, by id (loaded and validated once)."""
-    protocols: dict[str, Protocol] = {}
-    for path in sorted(knowledge_path("protocols").glob("*.yaml")):
-        protocol = load_protocol_file(path)
-        if protocol.id in protocols:
-            raise ProtocolError(f"{path.name}: protocol id {protocol.id!r} is used twice")
-        protocols[protocol.id] = protocol
+    protocols = load_library(
+        "protocols", load_protocol_file, lambda p: p.id, kind="protocol", error=ProtocolError
+    )
     for protocol in protocols.values():
         for outcome in protocol.outcomes:
             if outcome.continue_with and outcome.continue_with not in protocols:
@@ -54,8 +51,4 @@ def load_protocols() -> dict[str, Protocol]:
 
 def get_protocol(protocol_id: str) -> Protocol:
     """A shipped protocol by id; :class:`UnknownNameError` with close names otherwise."""
-    protocols = load_protocols()
-    try:
-        return protocols[protocol_id]
-    except KeyError:
-        raise UnknownNameError("protocol", protocol_id, protocols) from None
+    return lookup(load_protocols(), protocol_id, "protocol")

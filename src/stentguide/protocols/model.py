@@ -19,6 +19,7 @@ protocol and bound to the steps where they apply. Answers may *set facts*
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import math
@@ -44,6 +45,8 @@ __all__ = [
     "Parameter",
     "Precondition",
     "Protocol",
+    "Review",
+    "StopCriterion",
 ]
 
 FactValue = bool | int | float | str
@@ -73,11 +76,61 @@ class OutcomeCategory(str, enum.Enum):
     changed_pathway = "changed-pathway"
 
 
+RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
 class KeyMessage(_Strict):
-    """A safety message declared once and shown at every step that binds it."""
+    """A safety message declared once and shown at every step that binds it.
+
+    ``every_step: true`` declares that the message applies at every assess and
+    action step of the pathway except those listed in ``except_at`` (with the
+    reason); loading checks that it is bound to each of them.
+    """
 
     text: str = Field(min_length=3)
     sources: Sources
+    every_step: bool = False
+    except_at: list[Slug] = Field(default_factory=list)
+    except_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _exceptions_explained(self) -> KeyMessage:
+        if self.except_at and not self.every_step:
+            raise ValueError("`except_at` goes with `every_step: true`")
+        if self.except_at and not self.except_reason:
+            raise ValueError("say why the message does not apply there (`except_reason`)")
+        return self
+
+
+class StopCriterion(_Strict):
+    """A sourced limit checked at every escalation step (contrast, radiation, time).
+
+    ``action`` says what reaching the threshold means: ``stop`` (the source ties the
+    limit to harm and the step offers to stop), ``weigh`` (a threshold with a
+    meaning, to weigh against the next step, not a stop rule) or ``record``
+    (document it for follow-up). ``confidence: unconfirmed`` marks a figure whose
+    primary source could not be checked.
+    """
+
+    measure: Literal["contrast", "air-kerma", "procedure-time"]
+    threshold: str = Field(min_length=3, description="The limit as the source states it.")
+    value: float | None = Field(default=None, gt=0)
+    unit: str | None = None
+    meaning: str = Field(min_length=3)
+    action: Literal["stop", "weigh", "record"]
+    confidence: Literal["confirmed", "unconfirmed"]
+    sources: Sources
+
+
+class Review(_Strict):
+    """A clinical review of one version of the pathway."""
+
+    reviewer: str = Field(min_length=3)
+    role: str = Field(min_length=3)
+    date: dt.date
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    outcome: Literal["changes-made", "approved", "sign-off-pending"]
+    notes: str = Field(min_length=3)
 
 
 class FactSpec(_Strict):
@@ -139,13 +192,23 @@ class Precondition(_Strict):
 
 
 class Answer(_Strict):
-    """One option of a choice question."""
+    """One option of a choice question.
+
+    ``only_if`` names facts the answer requires: when the run already knows one of
+    them with another value, the answer is not offered and is refused (the lesion
+    type set at the start is not asked again).
+    """
 
     id: Slug
     label: str = Field(min_length=1)
     next: Slug
     sets: dict[FactName, FactValue] = Field(default_factory=dict)
+    only_if: dict[FactName, FactValue] = Field(default_factory=dict)
     note: str | None = None
+
+    def contradicted_by(self, facts: dict[str, FactValue]) -> list[str]:
+        """The required facts the run knows with another value."""
+        return [f for f, v in self.only_if.items() if f in facts and facts[f] != v]
 
 
 class NumberBranch(_Strict):
@@ -233,6 +296,17 @@ class ActionNode(_AskingNode):
     device_requirements: list[DeviceRequirement] = Field(default_factory=list)
     avoid: list[str] = Field(default_factory=list, description="What not to do at this step.")
 
+    @model_validator(mode="after")
+    def _one_requirement_per_role(self) -> ActionNode:
+        roles = [r.role for r in self.device_requirements]
+        dupes = sorted({r for r in roles if roles.count(r) > 1})
+        if dupes:
+            raise ValueError(
+                f"device role(s) {', '.join(dupes)} appear in more than one requirement: "
+                "each requirement binds to the one device role it concerns"
+            )
+        return self
+
 
 class OutcomeNode(_NodeBase):
     """A terminal node."""
@@ -271,8 +345,24 @@ class Protocol(_Strict):
     start: Slug
     key_messages: dict[Slug, KeyMessage]
     facts: dict[FactName, FactSpec] = Field(default_factory=dict)
+    device_roles: dict[RoleName, str] = Field(
+        default_factory=dict,
+        description="The device roles the steps' requirements bind to, with what each is.",
+    )
+    stop_criteria: dict[Slug, StopCriterion] = Field(
+        default_factory=dict,
+        description="Limits checked at every escalation step; each action step offers to stop.",
+    )
+    stop_exempt: dict[Slug, str] = Field(
+        default_factory=dict,
+        description="Action steps that do not offer stop-now (a complication being treated), why.",
+    )
     nodes: Annotated[list[Node], Field(min_length=2)]
     sources: Sources
+    reviews: list[Review] = Field(
+        default_factory=list,
+        description="Clinical reviews, oldest first; loading requires one of this version.",
+    )
 
     @functools.cached_property
     def _index(self) -> dict[str, AssessNode | ActionNode | OutcomeNode]:

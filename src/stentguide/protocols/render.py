@@ -19,7 +19,30 @@ from stentguide.protocols.record import (
     UndoneEvent,
 )
 
-__all__ = ["protocol_as_dict", "render_mermaid", "render_record", "render_tree"]
+__all__ = [
+    "protocol_as_dict",
+    "render_header",
+    "render_mermaid",
+    "render_record",
+    "render_tree",
+]
+
+
+def render_header(protocol: Protocol) -> str:
+    """What every face shows before the steps: title, summary, evidence note, stop criteria."""
+    lines = [protocol.title, protocol.summary, f"Evidence: {protocol.evidence_note}"]
+    for key, criterion in protocol.stop_criteria.items():
+        mark = "" if criterion.confidence == "confirmed" else " (unconfirmed)"
+        lines.append(
+            f"Stop criterion {key} [{criterion.action}]: {criterion.threshold}{mark} - "
+            f"{criterion.meaning} [{', '.join(criterion.sources)}]"
+        )
+    review = protocol.reviews[-1]
+    lines.append(
+        f"Clinical review: {review.reviewer} ({review.role}), {review.date.isoformat()}, "
+        f"version {review.version}: {review.outcome}"
+    )
+    return "\n".join(lines)
 
 
 def protocol_as_dict(protocol: Protocol) -> dict[str, Any]:
@@ -39,6 +62,7 @@ def _edges(protocol: Protocol, node_id: str) -> list[tuple[str, str]]:
 def render_tree(protocol: Protocol) -> str:
     """An indented text tree from the start node; a node met twice is referenced, not repeated."""
     lines = [f"{protocol.title} ({protocol.id} {protocol.version})"]
+    lines += render_header(protocol).splitlines()[1:]
     seen: set[str] = set()
 
     def walk(node_id: str, depth: int, via: str | None) -> None:

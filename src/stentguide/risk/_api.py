@@ -23,16 +23,19 @@ from stentguide.risk._columns import (
     resolve_parameters,
 )
 from stentguide.risk._evaluate import Evaluation, active_rules, evaluate, integral_points
-from stentguide.risk._model import ScoreSpec
+from stentguide.risk._model import ScoreSpec, Variable, rule_variables
 from stentguide.risk._result import Component, ScoreInfo, ScoreResult, outcome_text
+from stentguide.risk._units import alternatives_for, column_alias
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "CHUNK_ROWS",
+    "answer_points",
     "input_schema",
     "list_scores",
+    "provisional_points",
     "score",
     "score_frame",
     "score_frame_with_rejects",
@@ -68,19 +71,86 @@ def score(
     """
     spec = get_spec(name)
     values = resolve_parameters(spec, params)
-    cols = from_mapping(spec, values, inputs)
-    if cols.problems:
-        problems = {}
-        for p in cols.problems:
-            shown = p.values[0] if p.values is not None and "got" not in p.why else None
-            problems[p.field] = f"{p.why} (got {shown})" if shown is not None else p.why
+    given, derived, problems = prepare_inputs(spec, values, inputs)
+    cols = from_mapping(spec, values, given, skip_ranges=set(derived))
+    for p in cols.problems:
+        shown = p.values[0] if p.values is not None and "got" not in p.why else None
+        problems.setdefault(p.field, f"{p.why} (got {shown})" if shown is not None else p.why)
+    if problems:
         raise InputError(f"invalid input for {spec.name}", problems)
     with np.errstate(all="ignore"):
         ev = evaluate(spec, values, cols.values, 1)
-    return _result(spec, values, cols, ev)
+    return _result(spec, values, cols, ev, derived)
 
 
-def _result(spec: ScoreSpec, params: ParamValues, cols: Columns, ev: Evaluation) -> ScoreResult:
+def derivation_sources(spec: ScoreSpec, params: ParamValues | None = None) -> dict[str, ScoreSpec]:
+    """Inputs of ``spec`` that another equation score can compute (input -> that score)."""
+    variables = active_variables(spec, params) if params is not None else spec.variables
+    return {v.name: get_spec(v.derived_from) for v in variables if v.derived_from}
+
+
+def _unit_aliases(variables: list[Variable]) -> dict[str, tuple[str, float]]:
+    aliases: dict[str, tuple[str, float]] = {}
+    for var in variables:
+        quantity = alternatives_for(var.name)
+        for alt in quantity.alternatives if quantity else []:
+            aliases[column_alias(var.name, alt)] = (var.name, alt.per_canonical)
+    return aliases
+
+
+def prepare_inputs(
+    spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Convert inputs given in other units and compute derivable ones.
+
+    A value under a unit alias (``serum_creatinine_umol_l``) becomes the canonical
+    input. A missing input that another equation score can compute (creatinine
+    clearance by Cockcroft-Gault, eGFR by CKD-EPI 2021) is computed when that score's
+    own inputs are given. Returns the inputs, the derived inputs (name -> score), and
+    the problems found so far (field -> why).
+    """
+    sources = derivation_sources(spec, params)
+    variables = list(spec.variables) + [v for s in sources.values() for v in s.variables]
+    given = dict(inputs)
+    problems: dict[str, str] = {}
+    for alias, (target, per_canonical) in _unit_aliases(variables).items():
+        if alias not in given:
+            continue
+        raw = given.pop(alias)
+        if target in given:
+            problems[alias] = f"give either {target} or {alias}, not both"
+        elif isinstance(raw, bool) or not isinstance(raw, int | float):
+            problems[alias] = f"expected a number, got {raw!r}"
+        else:
+            given[target] = raw / per_canonical
+    own = {v.name for v in active_variables(spec, params)}
+    derived: dict[str, str] = {}
+    for target, source in sources.items():
+        extra = [v.name for v in source.variables if v.name not in own]
+        if given.get(target) is not None or not any(name in given for name in extra):
+            continue
+        sub = {v.name: given[v.name] for v in source.variables if v.name in given}
+        for name in extra:
+            given.pop(name, None)
+        try:
+            value = score(source.name, sub).value
+        except InputError as exc:
+            for field, why in exc.problems.items():
+                problems[field] = f"{why} (needed to compute {target} by {source.title})"
+            problems.setdefault(target, f"could not be computed by {source.title}")
+            continue
+        given[target] = value
+        derived[target] = source.name
+    return given, derived, problems
+
+
+def _result(
+    spec: ScoreSpec,
+    params: ParamValues,
+    cols: Columns,
+    ev: Evaluation,
+    derived: dict[str, str] | None = None,
+) -> ScoreResult:
     total = float(ev.total[0])
     components = []
     for rule in active_rules(spec, params):
@@ -98,18 +168,24 @@ def _result(spec: ScoreSpec, params: ParamValues, cols: Columns, ev: Evaluation)
         )
     category = label = None
     figures = list(spec.outcome)
+    cat = None
     if ev.category is not None:
         cat = spec.categories[int(ev.category[0])]
         category, label = cat.name, cat.label
         figures = list(cat.outcome) + figures
+    rates = list(cat.rates) if cat else []
+    steps = (list(cat.next_steps) if cat else []) + list(spec.next_steps)
     sources = _unique(
         list(spec.sources)
         + [k for f in figures for k in f.sources]
+        + [k for r in rates for k in r.sources]
+        + [k for n in steps for k in n.sources]
         + [k for c in components if c.met for k in c.sources]
     )
     points: int | float | None = None
     if spec.kind != "equation":
         points = int(total) if integral_points(spec) else total
+    group_counts = {g: int(c[0]) for g, c in ev.group_counts.items()}
     return ScoreResult(
         score=spec.name,
         title=spec.title,
@@ -120,7 +196,12 @@ def _result(spec: ScoreSpec, params: ParamValues, cols: Columns, ev: Evaluation)
         category_label=label,
         outcome=figures,
         outcome_text=outcome_text(figures),
-        group_counts={g: int(c[0]) for g, c in ev.group_counts.items()},
+        tone=cat.tone if cat else "neutral",
+        summary=_summary(spec, total, category, group_counts),
+        rates=rates,
+        next_steps=steps,
+        derived=dict(derived or {}),
+        group_counts=group_counts,
         near_cutoff=bool(ev.near_cutoff[0]) if ev.near_cutoff is not None else False,
         components=components,
         inputs={k: _plain(spec, k, v[0]) for k, v in cols.values.items()},
@@ -129,6 +210,32 @@ def _result(spec: ScoreSpec, params: ParamValues, cols: Columns, ev: Evaluation)
         sources=sources,
         citations=[reference(k).citation() for k in sources],
     )
+
+
+def _number(value: float, decimals: int = 0) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _summary(
+    spec: ScoreSpec,
+    total: float,
+    category: str | None,
+    group_counts: dict[str, int],
+) -> str:
+    """The result in plain words, e.g. "3 points: very difficult"."""
+    if spec.kind == "criteria":
+        met = ", ".join(f"{n} {g}" for g, n in group_counts.items())
+        head = (category or "").capitalize()
+        return f"{head} ({met} criteria met)" if head else f"{met} criteria met"
+    if spec.kind == "equation":
+        unit = "" if spec.unit == "ratio" else f" {spec.unit}"
+        text = f"{spec.value_label or spec.title} {_number(total, spec.decimals)}{unit}"
+    else:
+        text = f"{_number(total, spec.decimals)} point{'' if total == 1 else 's'}"
+    if category and not category.startswith("score"):
+        text = f"{text}: {category}"
+    return text
 
 
 def _plain(spec: ScoreSpec, name: str, value: Any) -> bool | float | str:
@@ -176,7 +283,43 @@ def _result_columns(spec: ScoreSpec, ev: Evaluation) -> list[pl.Series]:
         out.append(levels.gather(ev.category))
     if ev.near_cutoff is not None:
         out.append(pl.Series(f"{prefix}_near_cutoff", ev.near_cutoff))
+    out.extend(_rate_columns(spec, ev, prefix))
     return out
+
+
+def rate_names(spec: ScoreSpec) -> list[str]:
+    """The rates a score's categories publish (``cin_percent``, ...), in first-seen order."""
+    return _unique([r.name for c in spec.categories for r in c.rates])
+
+
+def _rate_columns(spec: ScoreSpec, ev: Evaluation, prefix: str) -> list[pl.Series]:
+    """One Float64 column per published rate: the rate of each row's category, else null."""
+    if ev.category is None:
+        return []
+    columns = []
+    for name in rate_names(spec):
+        table = np.array(
+            [next((r.percent for r in c.rates if r.name == name), np.nan) for c in spec.categories]
+        )
+        values = pl.Series(f"{prefix}_{name}", table[ev.category], dtype=pl.Float64)
+        columns.append(values.fill_nan(None))
+    return columns
+
+
+def _canonical_units(spec: ScoreSpec, params: ParamValues, frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns given in another unit (``serum_creatinine_umol_l``) become the score's own."""
+    aliases = _unit_aliases(active_variables(spec, params))
+    given = [a for a in aliases if a in frame.columns]
+    clash = [a for a in given if aliases[a][0] in frame.columns]
+    if clash:
+        raise InputError(
+            f"the input for {spec.name} gives one quantity twice",
+            {a: f"give either {aliases[a][0]} or {a}, not both" for a in clash},
+        )
+    return frame.with_columns(
+        (pl.col(a).cast(pl.Float64, strict=False) / aliases[a][1]).alias(aliases[a][0])
+        for a in given
+    ).drop(given)
 
 
 def _rejects(cols: Columns, offset: int) -> pl.DataFrame:
@@ -269,7 +412,7 @@ def score_frame_with_rejects(
     """
     spec = get_spec(name)
     values = resolve_parameters(spec, params)
-    data = _as_polars(frame)
+    data = _canonical_units(spec, values, _as_polars(frame))
     series, bad, rejects = _score_chunks(spec, values, data, progress)
     if bad.any() and invalid == "raise":
         raise _batch_error(spec, rejects)
@@ -289,7 +432,7 @@ def validate_frame(
     """Every bad cell of a frame (``row``, ``field``, ``problem``, ``value``); empty when clean."""
     spec = get_spec(name)
     values = resolve_parameters(spec, params)
-    data = _as_polars(frame)
+    data = _canonical_units(spec, values, _as_polars(frame))
     rejects = [
         _rejects(from_frame(spec, values, data.slice(o, CHUNK_ROWS)), o)
         for o in range(0, max(data.height, 1), CHUNK_ROWS)
@@ -340,3 +483,51 @@ def input_schema(name: str, params: Mapping[str, Any] | None = None) -> dict[str
         "additionalProperties": False,
         "x-parameters": dict(values),
     }
+
+
+def answer_points(name: str) -> dict[str, dict[str, str]]:
+    """What each yes/no or level answer adds, for showing beside the choice.
+
+    ``{"blunt_stump": {"true": "+1"}, "spontaneous_bleeding": {"first_6_to_12_months":
+    "minor"}}``: points for points scores, the criterion's group for criteria sets.
+    Only answers that a rule scores on their own (one condition) are listed.
+    """
+    spec = get_spec(name)
+    shown: dict[str, dict[str, str]] = {}
+    for rule in spec.rules:
+        if len(rule.when) != 1:
+            continue
+        cond = rule.when[0]
+        tag = rule.group if spec.kind == "criteria" and rule.group else _signed(rule.points)
+        if cond.levels is not None:
+            for level in cond.levels:
+                shown.setdefault(cond.variable, {})[level] = tag
+        elif cond.op is None:
+            shown.setdefault(cond.variable, {})["true"] = tag
+    return shown
+
+
+def _signed(points: float) -> str:
+    text = _number(points, 1)
+    return text if points < 0 else f"+{text}"
+
+
+def provisional_points(name: str, inputs: Mapping[str, Any]) -> tuple[float, int, int] | None:
+    """Points from the rules whose inputs are all answered so far, for a live preview.
+
+    Returns ``(points, rules counted, rules in the score)``; None for equations. No
+    unanswered item is assumed either way: a rule counts only once all its inputs
+    are given and valid, so the preview is a floor, labelled as such by the caller.
+    """
+    spec = get_spec(name)
+    if spec.kind == "equation":
+        return None
+    params = resolve_parameters(spec, None)
+    given, derived, _ = prepare_inputs(spec, params, inputs)
+    cols = from_mapping(spec, params, given, skip_ranges=set(derived))
+    bad = {p.field for p in cols.problems}
+    with np.errstate(all="ignore"):
+        ev = evaluate(spec, params, cols.values, 1)
+    rules = active_rules(spec, params)
+    done = [r for r in rules if not set(rule_variables(r)) & bad]
+    return sum(float(ev.rule_points[r.id][0]) for r in done), len(done), len(rules)

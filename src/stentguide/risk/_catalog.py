@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from stentguide.errors import InputError, KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path, read_yaml
+from stentguide.errors import InputError, KnowledgeError
+from stentguide.knowledge import knowledge_path, load_library, lookup, read_yaml
 from stentguide.references import check_sources
 from stentguide.risk._model import ScoreSpec, WithheldScore
 
@@ -28,26 +29,46 @@ def _spec_sources(spec: ScoreSpec) -> list[str]:
     for cat in spec.categories:
         keys += cat.sources
         keys += [k for o in cat.outcome for k in o.sources]
+        keys += [k for r in cat.rates for k in r.sources]
+        keys += [k for n in cat.next_steps for k in n.sources]
     keys += [k for o in spec.outcome for k in o.sources]
+    keys += [k for n in spec.next_steps for k in n.sources]
     return keys
+
+
+def _check_derivations(specs: dict[str, ScoreSpec]) -> None:
+    """A derivable input names a shipped equation whose unit is the input's unit."""
+    for spec in specs.values():
+        for var in spec.variables:
+            if var.derived_from is None:
+                continue
+            source = specs.get(var.derived_from)
+            if source is None or source.kind != "equation" or source.unit != var.unit:
+                raise KnowledgeError(
+                    f"scores/{spec.name}.yaml: {var.name} derived_from {var.derived_from!r}"
+                    " must name an equation score with the same unit"
+                )
 
 
 @functools.cache
 def all_specs() -> dict[str, ScoreSpec]:
     """Every shipped score spec by name; each validated and its sources checked."""
-    specs: dict[str, ScoreSpec] = {}
-    for path in sorted(knowledge_path("scores").glob("*.yaml")):
-        if path.name == _WITHHELD_FILE:
-            continue
-        try:
-            spec = ScoreSpec.model_validate(_read(path.name))
-        except ValidationError as exc:
-            raise KnowledgeError(f"scores/{path.name}: {exc}") from exc
-        if f"{spec.name}.yaml" != path.name:
-            raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
-        check_sources(_spec_sources(spec), f"scores/{path.name}")
-        specs[spec.name] = spec
+    specs = load_library(
+        "scores", _load_spec, lambda spec: spec.name, kind="score", skip={_WITHHELD_FILE}
+    )
+    _check_derivations(specs)
     return specs
+
+
+def _load_spec(path: Path) -> ScoreSpec:
+    try:
+        spec = ScoreSpec.model_validate(_read(path.name))
+    except ValidationError as exc:
+        raise KnowledgeError(f"scores/{path.name}: {exc}") from exc
+    if f"{spec.name}.yaml" != path.name:
+        raise KnowledgeError(f"scores/{path.name}: declares name {spec.name!r}")
+    check_sources(_spec_sources(spec), f"scores/{path.name}")
+    return spec
 
 
 @functools.cache
@@ -70,4 +91,4 @@ def get_spec(name: str) -> ScoreSpec:
     for item in withheld_scores():
         if item.name == name:
             raise InputError(f"{item.title} is not available yet: {item.reason.strip()}")
-    raise UnknownNameError("score", name, specs)
+    return lookup(specs, name, "score")

@@ -69,7 +69,8 @@ class Columns:
         elif isinstance(raw, np.ndarray):
             picked = raw[rows]
             finite = np.isfinite(picked)
-            whole = picked.dtype.kind == "f" and bool(np.all(finite & (picked % 1 == 0)))
+            exact = finite & (np.abs(np.where(finite, picked, 0)) < 2**53)  # fits an int64
+            whole = picked.dtype.kind == "f" and bool(np.all(exact & (picked % 1 == 0)))
             shown = pl.Series(picked.astype(np.int64) if whole else picked).cast(pl.String)
         elif raw is not None:
             shown = pl.Series([_show(raw[i]) for i in rows], dtype=pl.String)
@@ -138,8 +139,18 @@ def active_variables(spec: ScoreSpec, params: ParamValues) -> list[Variable]:
     ]
 
 
-def from_mapping(spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]) -> Columns:
-    """One case as arrays of length 1; unknown, missing and ill-typed fields are problems."""
+def from_mapping(
+    spec: ScoreSpec,
+    params: ParamValues,
+    inputs: Mapping[str, Any],
+    *,
+    skip_ranges: set[str] | None = None,
+) -> Columns:
+    """One case as arrays of length 1; unknown, missing and ill-typed fields are problems.
+
+    ``skip_ranges`` names inputs computed by an equation from checked inputs: their
+    plausibility range is not applied (the inputs they came from were checked).
+    """
     cols = Columns(n=1)
     active = active_variables(spec, params)
     names = {v.name for v in active}
@@ -163,7 +174,7 @@ def from_mapping(spec: ScoreSpec, params: ParamValues, inputs: Mapping[str, Any]
             cols.values[var.name] = _filler(var, 1)
         else:
             cols.values[var.name] = np.array([value], dtype=_dtype(var))
-    check_ranges(active, cols)
+    check_ranges([v for v in active if v.name not in (skip_ranges or set())], cols)
     return cols
 
 

@@ -4,7 +4,8 @@ Each rule becomes a vectorised expression (flag, level membership, comparison,
 points per unit, or a clipped linear axis); the total is their sum; the category
 comes from the bands (``np.searchsorted``) or, for criteria sets such as ARC-HBR,
 from the counts of met rules per group. Equations (Cockcroft-Gault) are the only
-score-specific code, and take their constants from the spec.
+score-specific code; they live in one registry (:mod:`stentguide.risk._equations`)
+and take their constants from the spec.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from stentguide.risk._equations import EQUATIONS
 from stentguide.risk._model import (
     Condition,
     LevelValues,
@@ -71,8 +73,8 @@ def evaluate(
 ) -> Evaluation:
     """Score ``n`` rows whose inputs are the arrays in ``values`` (already validated)."""
     if spec.kind == "equation":
-        total = _EQUATIONS[spec.equation or ""](spec, values)
-        return Evaluation(np.round(total, spec.decimals), {}, {}, None, None)
+        total = np.round(_equation_value(spec, params, values, n), spec.decimals)
+        return Evaluation(total, {}, {}, _categorise(spec, total, {}), None)
     variables = {v.name: v for v in spec.variables}
     rule_points: dict[str, FloatArray] = {}
     group_counts: dict[str, npt.NDArray[np.int64]] = {}
@@ -168,19 +170,12 @@ def _categorise(
     return bands
 
 
-def _cockcroft_gault(spec: ScoreSpec, values: dict[str, npt.NDArray[Any]]) -> FloatArray:
-    """Cockcroft DW, Gault MH. Nephron 1976;16:31-41 (constants from the spec)."""
-    k = spec.constants
-    levels = next(v.levels for v in spec.variables if v.name == "sex") or []
-    female = values["sex"] == levels.index("female")
-    clearance: FloatArray = (
-        (k["age_offset"] - values["age_years"])
-        * values["weight_kg"]
-        / (k["denominator"] * values["serum_creatinine_mg_dl"])
-    )
-    return np.where(female, clearance * k["female_factor"], clearance)
-
-
-_EQUATIONS: dict[str, Callable[[ScoreSpec, dict[str, npt.NDArray[Any]]], FloatArray]] = {
-    "cockcroft_gault": _cockcroft_gault,
-}
+def _equation_value(
+    spec: ScoreSpec, params: ParamValues, values: dict[str, npt.NDArray[Any]], n: int
+) -> FloatArray:
+    equation = EQUATIONS[spec.equation or ""]
+    female = np.zeros(n, dtype=bool)
+    sex = next((v for v in spec.variables if v.name == "sex"), None)
+    if sex is not None and "sex" in values:
+        female = values["sex"] == (sex.levels or []).index("female")
+    return equation.compute(spec.constants, values, female, params)

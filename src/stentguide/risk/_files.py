@@ -12,6 +12,7 @@ import polars as pl
 from stentguide.errors import InputError
 from stentguide.risk._api import Progress, score_frame_with_rejects
 from stentguide.risk._catalog import get_spec
+from stentguide.risk._units import alternatives_for, column_alias
 
 __all__ = ["FileReport", "read_table", "score_file", "write_table"]
 
@@ -80,7 +81,11 @@ def score_file(
     if rejects_path is not None:
         _format(rejects_path)
     spec = get_spec(name)
-    frame = read_table(input_path, [v.name for v in spec.variables])
+    names = [v.name for v in spec.variables]
+    names += [
+        column_alias(n, a) for n in names for a in getattr(alternatives_for(n), "alternatives", [])
+    ]
+    frame = read_table(input_path, names)
     invalid: Literal["raise", "skip"] = "skip" if rejects_path is not None else "raise"
     scored, rejects = score_frame_with_rejects(
         name, frame, params, invalid=invalid, progress=progress

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from stentguide.risk._equations import EQUATIONS
+
 __all__ = [
     "Category",
     "Comparison",
@@ -21,19 +23,22 @@ __all__ = [
     "GroupThreshold",
     "LevelValues",
     "LinearPoints",
+    "NextStep",
     "OutcomeFigure",
     "ParamRef",
     "Parameter",
     "PerUnit",
+    "Rate",
     "Rule",
     "ScoreSpec",
     "Variable",
     "WithheldScore",
+    "rule_variables",
 ]
 
 Confidence = Literal["verified", "secondary", "unconfirmed"]
 Comparison = Literal["ge", "gt", "le", "lt"]
-EQUATIONS = frozenset({"cockcroft_gault"})
+Tone = Literal["favourable", "caution", "unfavourable", "neutral"]
 
 
 class _Strict(BaseModel):
@@ -70,6 +75,10 @@ class Variable(_Strict):
         default=None, description="Only an input when these parameters have these values."
     )
     note: str | None = None
+    derived_from: str | None = Field(
+        default=None,
+        description="An equation score whose value can stand in for this input.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Variable:
@@ -186,6 +195,24 @@ class OutcomeFigure(_Strict):
     note: str | None = None
 
 
+class Rate(_Strict):
+    """A predicted or observed rate for a category, as a number (a batch column)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*_percent$")
+    label: str
+    percent: float = Field(ge=0, le=100)
+    confidence: Confidence
+    sources: list[str] = Field(min_length=1)
+
+
+class NextStep(_Strict):
+    """What the paper says to do in this category, with its source."""
+
+    text: str
+    confidence: Confidence
+    sources: list[str] = Field(min_length=1)
+
+
 class GroupThreshold(_Strict):
     """At least ``at_least`` met rules of ``group`` (e.g. one ARC-HBR major criterion)."""
 
@@ -201,7 +228,10 @@ class Category(_Strict):
     at_least: float | None = None
     below: float | None = None
     when_any_group: list[GroupThreshold] | None = None
+    tone: Tone = Field(default="neutral", description="What the category means for the patient.")
     outcome: list[OutcomeFigure] = Field(default_factory=list)
+    rates: list[Rate] = Field(default_factory=list)
+    next_steps: list[NextStep] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
 
 
@@ -213,6 +243,9 @@ class ScoreSpec(_Strict):
     purpose: str
     kind: Literal["points", "criteria", "equation"]
     unit: str = "points"
+    value_label: str | None = Field(
+        default=None, description="What an equation's value is, in plain words (e.g. eGFR)."
+    )
     equation: str | None = None
     constants: dict[str, float] = Field(default_factory=dict)
     decimals: int = Field(default=0, ge=0, le=3)
@@ -221,6 +254,7 @@ class ScoreSpec(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     categories: list[Category] = Field(default_factory=list)
     outcome: list[OutcomeFigure] = Field(default_factory=list)
+    next_steps: list[NextStep] = Field(default_factory=list)
     uncertainty_margin: float | None = Field(
         default=None, description="A total this close to a cut-off is flagged as uncertain."
     )
@@ -237,14 +271,14 @@ class ScoreSpec(_Strict):
         for var in self.variables:
             _check_param_choice(var.required_when, params, f"variable {var.name}")
         if self.kind == "equation":
-            if self.equation not in EQUATIONS or self.rules or self.categories:
-                raise ValueError("an equation score names a known equation and has no rules")
+            _check_equation(self, by_name, params)
+            _check_categories(self)
             return self
         if not self.rules:
             raise ValueError("a points or criteria score needs rules")
         for rule in self.rules:
             _check_param_choice(rule.active_when, params, f"rule {rule.id}")
-            for var_name in _rule_variables(rule):
+            for var_name in rule_variables(rule):
                 if var_name not in by_name:
                     raise ValueError(f"rule {rule.id}: unknown variable {var_name}")
             for cond in rule.when:
@@ -253,7 +287,23 @@ class ScoreSpec(_Strict):
         return self
 
 
-def _rule_variables(rule: Rule) -> list[str]:
+def _check_equation(
+    spec: ScoreSpec, variables: dict[str, Variable], params: dict[str, Parameter]
+) -> None:
+    equation = EQUATIONS.get(spec.equation or "")
+    if equation is None or spec.rules:
+        raise ValueError("an equation score names a known equation and has no rules")
+    missing = [n for n in equation.inputs if n not in variables]
+    missing += [n for n in equation.constants if n not in spec.constants]
+    missing += [n for n in equation.parameters if n not in params]
+    if missing:
+        raise ValueError(f"equation {spec.equation} needs {', '.join(missing)}")
+    if "sex" in equation.inputs and (variables["sex"].levels or []) != ["male", "female"]:
+        raise ValueError("sex must have the levels male, female")
+
+
+def rule_variables(rule: Rule) -> list[str]:
+    """Every input a rule reads (conditions, per-unit and linear axes, level thresholds)."""
     names = [c.variable for c in rule.when]
     if rule.per_unit:
         names.append(rule.per_unit.variable)

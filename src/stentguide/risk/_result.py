@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stentguide.risk._model import OutcomeFigure
+from stentguide.risk._model import NextStep, OutcomeFigure, Rate, Tone
 
 __all__ = ["Component", "ScoreInfo", "ScoreResult", "outcome_text"]
 
@@ -45,6 +45,18 @@ class ScoreResult(BaseModel):
     category_label: str | None = Field(description="The band of the total, as published.")
     outcome: list[OutcomeFigure] = Field(description="Published figures for this category.")
     outcome_text: str
+    tone: Tone = Field(
+        default="neutral", description="What the category means: favourable, caution, unfavourable."
+    )
+    summary: str = Field(default="", description="The result in plain words.")
+    rates: list[Rate] = Field(default_factory=list, description="Rates published for the category.")
+    next_steps: list[NextStep] = Field(
+        default_factory=list, description="What the paper says to do next, with its source."
+    )
+    derived: dict[str, str] = Field(
+        default_factory=dict,
+        description="Inputs computed by another equation score (input -> score name).",
+    )
     group_counts: dict[str, int] = Field(default_factory=dict)
     near_cutoff: bool = Field(
         default=False, description="The total is within the spec's uncertainty margin of a cut-off."

@@ -6,8 +6,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from stentguide.errors import KnowledgeError, UnknownNameError
-from stentguide.knowledge import knowledge_path, read_yaml, validate_data
+from stentguide.knowledge import load_library, lookup, read_yaml, validate_data
 from stentguide.training.checks import validate_case
 from stentguide.training.model import TrainingCase
 
@@ -34,19 +33,9 @@ def load_case_file(path: str | Path) -> TrainingCase:
 @functools.cache
 def load_cases() -> dict[str, TrainingCase]:
     """The shipped case library, by id (loaded and validated once), in file order."""
-    cases: dict[str, TrainingCase] = {}
-    for path in sorted(knowledge_path("training").glob("*.yaml")):
-        case = load_case_file(path)
-        if case.id in cases:
-            raise KnowledgeError(f"{path.name}: case id {case.id!r} is used twice")
-        cases[case.id] = case
-    return cases
+    return load_library("training", load_case_file, lambda c: c.id, kind="case")
 
 
 def get_case(case_id: str) -> TrainingCase:
     """A shipped case by id; :class:`UnknownNameError` with close names otherwise."""
-    cases = load_cases()
-    try:
-        return cases[case_id]
-    except KeyError:
-        raise UnknownNameError("training case", case_id, cases) from None
+    return lookup(load_cases(), case_id, "training case")

@@ -4,7 +4,8 @@
 content when asked, serves the vendored static files, installs the error
 handlers and includes every routes module it finds (each exposes ``router``
 and, optionally, ``NAV`` links; see ``docs/web.md``). Page routes are left out of
-the OpenAPI document, which describes the JSON API under ``/api/`` only. In front
+the OpenAPI document, which describes the JSON API under ``/api/`` and the CDS Hooks
+endpoints under ``/cds-services`` (paths fixed by that specification) only. In front
 of every route sit the request size limit (:mod:`stentguide.web.limits`) and the
 security headers (:mod:`stentguide.web.headers`); see ``docs/security.md``.
 """
@@ -30,6 +31,7 @@ from stentguide.web.errors import install_error_handlers
 from stentguide.web.headers import SecurityHeadersMiddleware
 from stentguide.web.limits import BodyLimitMiddleware
 from stentguide.web.navigation import NavLink
+from stentguide.web.openapi import document_error_responses
 from stentguide.web.settings import Settings
 from stentguide.web.templating import build_templates
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = importlib.resources.files("stentguide.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     install_error_handlers(app)
+    document_error_responses(app)
     install_login(app)
     if settings.docs_enabled:
         install_api_docs(app)

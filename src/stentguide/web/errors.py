@@ -49,7 +49,8 @@ class NotFoundError(errors.NotFoundError):
 
 def is_api(request: Request) -> bool:
     """Whether the request is for the JSON API (answers in JSON) rather than a page."""
-    return request.url.path.startswith("/api/") or request.url.path == "/api"
+    path = request.url.path
+    return path.startswith(("/api/", "/cds-services")) or path == "/api"
 
 
 def field_errors(exc: InputError, where: str = "body") -> list[dict[str, Any]]:

@@ -86,6 +86,10 @@ class Settings:
     ``login_attempts``
         Failed logins allowed per account, and (times four) per address, in
         ``login_window_seconds`` before further attempts are refused with 429.
+    ``cds_fhir_servers``
+        The FHIR servers (base URLs) the CDS Hooks service may read with a client's
+        ``fhirAuthorization`` when prefetched data is missing. Empty (the default): it
+        reads none, so a caller cannot make the server fetch an arbitrary URL.
     """
 
     database_url: str | None = None
@@ -101,6 +105,7 @@ class Settings:
     login_attempts: int = 5
     login_window_seconds: int = 15 * 60
     oidc: OidcSettings | None = None
+    cds_fhir_servers: tuple[str, ...] = ()
 
     @property
     def secret_key_is_default(self) -> bool:

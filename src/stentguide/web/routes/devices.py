@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import HTMLResponse
 
@@ -83,12 +83,6 @@ def api_devices(
     ]
 
 
-@router.get("/api/devices/{name}", tags=["devices"])
-def api_device(name: str) -> dict[str, Any]:
-    """One device (catalogue name or generic description) with every figure and source."""
-    return find_or_404("device", name, get_device).model_dump(mode="json")
-
-
 @router.post("/api/devices/fit", tags=["devices"])
 def api_fit(body: FitIn) -> FitResult:
     """Whether the devices pass side by side through the guide, with the numbers."""
@@ -105,6 +99,25 @@ def api_inflation(body: InflationIn) -> Inflation:
 def api_snare(body: SnareIn) -> SnareChoice:
     """Catalogue snares that open to the vessel and pass through the catheter."""
     return choose_snare(body.vessel_diameter_mm, body.catheter, body.alongside)
+
+
+_ACTIONS = ("fit", "inflation", "snare")
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No device matches the name or description."},
+    405: {"description": "The path names a device check (fit, inflation, snare): use POST."},
+}
+
+
+@router.get("/api/devices/{name}", tags=["devices"], responses=_NOT_FOUND)
+def api_device(name: str) -> dict[str, Any]:
+    """One device (catalogue name or generic description) with every figure and source.
+
+    Declared after the POST checks, so ``/api/devices/fit`` and its siblings are
+    theirs: a GET there answers 405 with ``Allow: POST`` rather than a device lookup.
+    """
+    if name in _ACTIONS:
+        raise HTTPException(405, "use POST for this check", headers={"Allow": "POST"})
+    return find_or_404("device", name, get_device).model_dump(mode="json")
 
 
 def _attempt(kind: str, call: Any) -> tuple[Any, dict[str, str], str | None]:

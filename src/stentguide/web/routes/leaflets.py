@@ -43,8 +43,18 @@ def api_plan_schema() -> dict[str, Any]:
     return plan_schema()
 
 
-@router.post("/api/leaflets/html", tags=["leaflets"], response_class=HTMLResponse)
-def api_leaflet_html(plan: dict[str, Any]) -> HTMLResponse:
+_INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A field of the plan is missing, unknown or invalid (each one named)."}
+}
+
+
+@router.post(
+    "/api/leaflets/html",
+    tags=["leaflets"],
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **_INVALID},
+)
+def api_leaflet_html(plan: LeafletPlan) -> HTMLResponse:
     """The personalised leaflet as printable HTML."""
     return HTMLResponse(render_html(parse_plan(plan)))
 
@@ -53,9 +63,9 @@ def api_leaflet_html(plan: dict[str, Any]) -> HTMLResponse:
     "/api/leaflets/pdf",
     tags=["leaflets"],
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **_INVALID},
 )
-def api_leaflet_pdf(plan: dict[str, Any]) -> Response:
+def api_leaflet_pdf(plan: LeafletPlan) -> Response:
     """The personalised leaflet as a four-page A4 PDF."""
     return Response(render_pdf(parse_plan(plan)), media_type="application/pdf")
 
@@ -77,6 +87,7 @@ class LeafletForm(BaseModel):
     antiplatelet_months: str = ""
     procedure_date: str = ""
     language: str = ""
+    centre_phone: str = ""
     patient_first_name: str = ""
 
     def plan(self) -> LeafletPlan:
