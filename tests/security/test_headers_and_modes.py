@@ -20,7 +20,7 @@ import pytest
 from stentguide.cases import Registry
 from stentguide.cases.users import UserStore
 from stentguide.web import Settings, create_app
-from stentguide.web.auth import DEMO_ADMIN
+from stentguide.web.auth import DEMO_ADMIN, token_signer
 from stentguide.web.production import ProductionRefusedError, check_production
 from tests.cases.conftest import make_case
 from tests.web.live import serve_app
@@ -118,6 +118,11 @@ def test_a_demo_account_stops_working_after_a_restart_without_demo(tmp_path: obj
     with serve_app(demo_app) as base, httpx.Client(base_url=base, timeout=30) as client:
         assert login(client, demo.username, demo.password).status_code == 303
         cookie = client.cookies["stentguide_session"]
+        # a session made for the demo account must carry its generation
+        made = token_signer(demo_app).session_token(demo.username, demo.generation)
+        with httpx.Client(base_url=base, timeout=30) as other:
+            other.cookies.set("stentguide_session", made)
+            assert other.get("/cases", follow_redirects=False).status_code == 200
     demo_app.state.registry.close()
     app = create_app(Settings(database_url=url, secret_key=SECRET))
     try:

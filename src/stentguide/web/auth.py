@@ -90,10 +90,15 @@ class Login:
 
 @dataclass(frozen=True)
 class DemoLogin:
-    """The demo admin account made at start in demo mode (shown on the login page)."""
+    """The demo admin account made at start in demo mode (shown on the login page).
+
+    ``generation`` is the account's session generation: a session token made for
+    it must carry it (``token_signer(app).session_token(username, generation)``).
+    """
 
     username: str
     password: str
+    generation: int = 0
 
 
 class LoginRequiredError(StentguideError):
@@ -258,7 +263,7 @@ def _demo_admin(registry: Registry) -> DemoLogin | None:
             users.set_role(DEMO_ADMIN, Role.admin, actor="demo")
         if not existing.active:
             users.set_active(DEMO_ADMIN, True, actor="demo")
-    return DemoLogin(DEMO_ADMIN, password)
+    return DemoLogin(DEMO_ADMIN, password, users.get(DEMO_ADMIN).session_generation)
 
 
 def install_login(app: FastAPI) -> None:
