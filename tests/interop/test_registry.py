@@ -18,6 +18,7 @@ from stentguide.errors import InputError
 from stentguide.interop.registry import (
     CASE_SYSTEM,
     REGISTRY_SYSTEM,
+    case_from_bundle,
     case_to_bundle,
     export_fhir,
     import_fhir,
@@ -124,9 +125,7 @@ def test_any_case_bundle_reads_back_to_the_same_case(
     )
     bundle = case_to_bundle(case)
     assert_round_trips(bundle)
-    from stentguide.interop.registry import _case_from_bundle
-
-    read, problems = _case_from_bundle(bundle, "case 1")
+    read, problems = case_from_bundle(bundle, "case 1")
     assert problems == {}
     assert CaseIn.model_validate(read).model_dump(mode="json") == case.model_dump(mode="json")
 

@@ -23,6 +23,7 @@ __all__ = [
     "PUBLISHER",
     "canonical",
     "citations",
+    "code_system",
     "computable_name",
     "metadata",
     "validated",
@@ -64,6 +65,30 @@ def metadata(
         "contact": [{"name": PUBLISHER}],
         "copyright": LICENSE,
     }
+
+
+def code_system(
+    *,
+    resource_id: str,
+    slug: str,
+    version: str,
+    title: str,
+    description: str,
+    concepts: list[dict[str, Any]],
+    date: dt.date | None = None,
+) -> dict[str, Any]:
+    """A complete, case-sensitive ``CodeSystem`` of ``concepts``, validated."""
+    resource = {
+        "resourceType": "CodeSystem",
+        "id": resource_id,
+        **metadata(kind="codesystem", slug=slug, version=version, title=title, date=date),
+        "description": description,
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(concepts),
+        "concept": concepts,
+    }
+    return validated(resource)
 
 
 def citations(keys: list[str]) -> list[dict[str, Any]]:
