@@ -54,6 +54,9 @@ def test_an_archive_in_the_wrong_encoding_is_one_line_and_exit_2(
     path = tmp_path / "cases.json"
     path.write_bytes('{"format": "stentguide.archive/1", "cases": []}'.encode("utf-16"))
     _one_line_refusal(cli("cases", "import", str(path)), "not UTF-8")
+    fhir = tmp_path / "cases.fhir.json"
+    fhir.write_bytes('{"resourceType": "Bundle"}'.encode("utf-16"))
+    _one_line_refusal(cli("cases", "import", str(fhir), "--format", "fhir"), "not UTF-8")
 
 
 @pytest.fixture
