@@ -32,6 +32,7 @@ imports: install
 
 pytest: install
 	@scripts/system-deps.sh test
+	@scripts/a11y-deps.sh
 	@scripts/ensure-postgres.sh
 	$(BIN)/pytest
 

@@ -22,6 +22,10 @@ from pathlib import Path
 import httpx
 
 from bench._common import Result
+from stentguide.cases import Registry
+from stentguide.cases.tokens import TokenSigner
+from stentguide.cases.users import Role, UserStore
+from stentguide.web.settings import SECRET_KEY_ENV
 
 REQUESTS = 200
 
@@ -65,16 +69,20 @@ def run() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
         db = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        secret = "b" * 48
+        with Registry.open(db) as registry:  # runs need an operator's login
+            UserStore(registry).create("bench", "bench password 1", Role.operator, actor="bench")
+        cookie = {"stentguide_session": TokenSigner(secret).session_token("bench")}
         proc = subprocess.Popen(
             [sys.executable, "-m", "stentguide", "serve", "--port", str(port), "--db", db],
-            env={**os.environ, "NO_COLOR": "1"},
+            env={**os.environ, "NO_COLOR": "1", SECRET_KEY_ENV: secret},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base + "/api/health", proc)
-            with httpx.Client(base_url=base, timeout=30) as client:
+            with httpx.Client(base_url=base, timeout=30, cookies=cookie) as client:
                 sessions = [
                     client.post(
                         "/api/sessions", json={"protocol_id": "stent-loss-wire-in-place"}

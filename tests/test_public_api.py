@@ -36,5 +36,6 @@ def test_import_is_cheap() -> None:
 
 def test_quick_start() -> None:
     session = stentguide.start("partial-stent-loss").record("check-act", "adequate")
-    assert session.current.id == "mechanism"
+    assert session.current.id == "balloon-position"  # the mechanism is asked for the record
+    assert [q.id for q in session.pending_record] == ["mechanism"]
     assert "clinical judgement" in stentguide.DISCLAIMER

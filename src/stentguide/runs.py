@@ -30,6 +30,17 @@ from stentguide.protocols.model import FactValue
 
 __all__ = ["Runs"]
 
+
+def _ending(session: Session) -> dict[str, str | None]:
+    """The run's stored outcome columns: the outcome reached, or the stop."""
+    outcome = session.outcome
+    if session.stopped:
+        return {"outcome_id": "stopped", "outcome_category": session.ending_category}
+    return {
+        "outcome_id": outcome.id if outcome else None,
+        "outcome_category": outcome.category.value if outcome else None,
+    }
+
 Change = Callable[[Session], Session]
 
 
@@ -57,13 +68,8 @@ class Runs:
         self, session: Session, *, actor: str, case_uid: str | None = None
     ) -> RunSummary:
         """Store a session, or append the events the registry has not seen yet."""
-        outcome = session.outcome
         return self.registry.runs.save(
-            session.to_record(),
-            actor=actor,
-            case_uid=case_uid,
-            outcome_id=outcome.id if outcome else None,
-            outcome_category=outcome.category.value if outcome else None,
+            session.to_record(), actor=actor, case_uid=case_uid, **_ending(session)
         )
 
     def load(self, run_id: str) -> Session:
@@ -73,6 +79,10 @@ class Runs:
     def recent(self, limit: int = 10, *, case_uid: str | None = None) -> list[RunSummary]:
         """The newest runs (of one case when ``case_uid`` is given)."""
         return self.registry.runs.find(case_uid=case_uid, limit=limit)
+
+    def last_seq(self, run_id: str) -> int:
+        """The newest event's ``seq`` (-1 with none): a cheap check for a live view."""
+        return self.registry.runs.last_seq(run_id)
 
     def summary(self, run_id: str) -> RunSummary:
         """The stored run without its events (case, outcome, who started it, when)."""
@@ -87,14 +97,7 @@ class Runs:
         """Apply ``change`` (an engine operation) to the stored run and append its events."""
         stored = self.registry.runs.get(run_id)
         session = change(Session.from_record(stored.record))
-        outcome = session.outcome
-        self.registry.runs.append(
-            stored,
-            session.to_record(),
-            actor=actor,
-            outcome_id=outcome.id if outcome else None,
-            outcome_category=outcome.category.value if outcome else None,
-        )
+        self.registry.runs.append(stored, session.to_record(), actor=actor, **_ending(session))
         return session
 
     def answer(
@@ -121,6 +124,10 @@ class Runs:
     ) -> Session:
         """Record key messages of the current step as read and acted on."""
         return self.change(run_id, lambda s: s.acknowledge(node, key_messages), actor=actor)
+
+    def stop(self, run_id: str, *, actor: str, reason: str | None = None) -> Session:
+        """Stop the run now at its current step (undo resumes it)."""
+        return self.change(run_id, lambda s: s.stop(reason), actor=actor)
 
     def undo(self, run_id: str, *, actor: str, reason: str | None = None) -> Session:
         """Step back over the last answer (an ``undone`` event is appended)."""

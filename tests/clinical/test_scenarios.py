@@ -69,8 +69,8 @@ def _walk(s: dict[str, Any]) -> Session:
     return session
 
 
-def _text(session: Session) -> str:
-    node = session.current
+def _text(session: Session, at: str | None = None) -> str:
+    node = session.protocol.node(at) if at else session.current
     parts = [node.title, node.detail or ""]
     if isinstance(node, OutcomeNode):
         parts.append(node.summary)
@@ -87,6 +87,8 @@ def _check_step(session: Session, expect: dict[str, Any]) -> None:
     shown = [key for key, _text, _acked in step.key_messages]
     if "current" in expect:
         assert node.id == expect["current"]
+    if "for_record" in expect:  # passed by, asked after the action or at the end
+        assert [q.id for q in session.pending_record] == expect["for_record"]
     if "first_action" in expect:
         visited = [*session.path, node.id] if session.path[-1:] != [node.id] else session.path
         actions = [n for n in visited if isinstance(session.protocol.node(n), ActionNode)]
@@ -122,8 +124,8 @@ def _check_outcome(session: Session, expect: dict[str, Any]) -> None:
 
 
 def _check_words(session: Session, expect: dict[str, Any]) -> None:
-    node = session.current
-    text = _text(session)
+    node = session.protocol.node(expect["at"]) if "at" in expect else session.current
+    text = _text(session, expect.get("at"))
     for phrase in expect.get("text", []):
         assert phrase.lower() in text, f"{phrase!r} not in {node.id}"
     for phrase in expect.get("no_text", []):

@@ -10,9 +10,11 @@ from stentguide.errors import InputError, UnknownNameError
 from stentguide.references import load_references
 
 
-def test_catalogue_covers_every_kind_except_microcatheter() -> None:
+def test_catalogue_covers_every_kind_except_microcatheter_and_coil() -> None:
+    # no source read gives the dimensions of a named microcatheter or coil: both are
+    # described generically by the operator ("microcatheter 2.6F 0.021 in", "coil 0.018 in")
     kinds = {d.kind for d in dv.list_devices()}
-    assert kinds == set(dv.DEVICE_KINDS) - {"microcatheter"}
+    assert kinds == set(dv.DEVICE_KINDS) - {"microcatheter", "coil"}
 
 
 @pytest.mark.parametrize("device", dv.list_devices(), ids=lambda d: d.name)

@@ -10,6 +10,7 @@ import pytest
 
 from stentguide import DISCLAIMER
 from stentguide.protocols import load_protocols
+from tests.e2e.conftest import login
 from tests.web.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -18,9 +19,10 @@ WIDTHS = {"phone": 360, "desktop": 1280}
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
+    login(context, server)
     page = context.new_page()
     yield page
     context.close()
@@ -54,9 +56,7 @@ def test_each_pathway_runs_to_an_outcome_by_clicking(
 ) -> None:
     page.goto(server.url + "/")
     assert DISCLAIMER in page.inner_text("body")
-    page.click(f"a[href='/runs/new?protocol={protocol_id}']")
-    page.fill("#device-guide", "Launcher 6F")
-    page.click("text=Start: first step")
+    page.click(f"form.situation-form:has(input[value='{protocol_id}']) button")
     page.wait_for_selector("#step-title")
     if protocol_id == "stent-loss-wire-in-place":
         _shoot(page, screenshots, "run-step")
@@ -82,7 +82,7 @@ def test_undo_and_reload_in_the_middle(page: Any, server: LiveServer) -> None:
     page.reload()
     assert page.inner_text("#step-title") == second
     with page.expect_navigation():
-        page.click("text=Undo last answer")
+        page.click("button.undo")
     assert page.inner_text("#step-title") == first
     assert "Undone" in page.inner_text(".timeline")
     with page.expect_navigation():
@@ -131,7 +131,7 @@ def test_keyboard_only_start(page: Any, server: LiveServer) -> None:
     page.locator("button.answer").first.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    page.wait_for_selector("text=Undo last answer")
+    page.wait_for_selector("button.undo")
 
 
 @pytest.mark.parametrize(

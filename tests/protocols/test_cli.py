@@ -32,6 +32,8 @@ def test_protocols_list_json(cli: CliRun) -> None:
         "stent-loss-wire-in-place",
         "stent-loss-no-wire",
         "stent-undeliverable",
+        "coronary-perforation",
+        "equipment-entrapment",
     }
 
 
@@ -50,7 +52,7 @@ def test_protocols_show_formats(cli: CliRun) -> None:
 
 def test_protocols_validate_library_and_user_file(cli: CliRun, tmp_path: Path) -> None:
     ok = cli("protocols", "validate")
-    assert ok.returncode == 0 and "valid partial-stent-loss 2.0.0" in ok.stdout
+    assert ok.returncode == 0 and "valid partial-stent-loss 2.1.0" in ok.stdout
     bad = tmp_path / "mine.yaml"
     bad.write_text("id: mine\nversion: 1.0.0\n")
     result = cli("protocols", "validate", str(bad))
@@ -132,23 +134,29 @@ def test_run_output_file_is_not_half_written(cli: CliRun, tmp_path: Path) -> Non
 
 
 def test_interactive_run_with_menu_undo_and_outcome(cli: CliRun) -> None:
-    # menu: 1 = first pathway (partial-stent-loss, alphabetical file order)
-    keys = "\n".join(["1", "y", "1", "y", "4", "y", "u", "1", "1", "y", "1"]) + "\n"
+    # menu: 3 = partial-stent-loss (alphabetical file order, after the perforation and
+    # entrapment pathways)
+    # ACT checked (the first action, shown at once) with its key messages acknowledged after
+    # an answer that is not y/n; balloon partly inside, did not enter, undo, entered; the
+    # mechanism for the record at the end
+    keys = "\n".join(["3", "1", "x", "y", "1", "2", "y", "u", "1", "4"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "choose the situation" in out
-    assert "Key messages" in out and "Always ensure adequate anticoagulation" in out
-    assert "undo      answer 'balloon-partly-inside'" not in out  # undo was of the mechanism step
-    assert "undo      answer 'unknown'" in out
+    assert "Always ensure adequate anticoagulation" in out
+    assert "Type y or n." in out
+    assert "undo      answer 'did-not-enter'" in out
+    assert "For the record: Which mechanism best describes what happened?" in out
+    assert "Not clear" in out.split("Record of")[-1]
     assert "Outcome: Stent retrieved into the guiding catheter (retrieved)" in out
 
 
 def test_interactive_run_stops_cleanly_at_end_of_input(cli: CliRun) -> None:
-    result = cli("run", "stent-loss-no-wire", input="y\n1\n")
+    result = cli("run", "stent-loss-no-wire", input="1\ny\n1\n")
     assert result.returncode == 0
     assert "Stopped before an outcome" in result.stdout
-    assert "In progress at: Which arterial access is in use?" in result.stdout
+    assert "In progress at: Snare or grasp the stent in the coronary artery" in result.stdout
 
 
 def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
@@ -167,13 +175,13 @@ def test_runs_are_kept_in_the_registry(cli: CliRun, tmp_path: Path) -> None:
 
 
 def test_interactive_run_is_kept_step_by_step(cli: CliRun, tmp_path: Path) -> None:
-    result = cli("run", "stent-loss-no-wire", input="y\n1\ny\n2\n")
+    result = cli("run", "stent-loss-no-wire", input="1\ny\n1\n2\ny\n")
     assert result.returncode == 0, result.stderr
     stored = Registry.open(f"sqlite:///{tmp_path / 'registry.sqlite'}")
     try:
         (run,) = stored.runs.find()
         events = stored.runs.load(run.run_id).to_json()["events"]
-        assert [e["type"] for e in events].count("answered") == 2
+        assert [e["type"] for e in events].count("answered") == 3
     finally:
         stored.close()
 
@@ -187,10 +195,7 @@ def test_no_store_keeps_nothing(cli: CliRun, tmp_path: Path) -> None:
 
 def test_interactive_run_continues_into_the_next_pathway(cli: CliRun, tmp_path: Path) -> None:
     # partial-stent-loss: mechanism unknown, key messages read, the wire is lost -> no-wire pathway
-    keys = (
-        "\n".join(["1", "y", "1", "y", "4", "y", "3", "y", "y", "1", "y", "1", "y", "1", "y", "2"])
-        + "\n"
-    )
+    keys = "\n".join(["3", "1", "y", "3", "", "y", "1", "y", "1"]) + "\n"
     result = cli("run", input=keys)
     assert result.returncode == 0, result.stderr
     assert "Continue with 'Stent lost without the guidewire" in result.stdout

@@ -40,7 +40,7 @@ def test_walk_partial_stent_loss_to_retrieval(clock: FakeClock) -> None:
     types = [e.type for e in session.events]
     assert types[0] == "started" and types[-1] == "ended"
     assert all(e.at.tzinfo is not None and e.at.utcoffset() == timedelta(0) for e in session.events)
-    assert {e.protocol_version for e in session.events} == {"2.0.0"}
+    assert {e.protocol_version for e in session.events} == {"2.1.0"}
     acks = [
         (e.node, e.data.key_messages) for e in session.events if isinstance(e, AcknowledgedEvent)
     ]

@@ -25,6 +25,8 @@ EXPECTED = {
     "stent-loss-wire-in-place",
     "stent-loss-no-wire",
     "stent-undeliverable",
+    "coronary-perforation",
+    "equipment-entrapment",
 }
 
 
@@ -38,7 +40,7 @@ def node(raw: dict[str, Any], node_id: str) -> dict[str, Any]:
     return next(n for n in raw["nodes"] if n["id"] == node_id)
 
 
-def test_library_has_the_four_pathways() -> None:
+def test_library_has_the_six_pathways() -> None:
     assert set(load_protocols()) == EXPECTED
 
 

@@ -40,10 +40,12 @@ def choice(raw: dict[str, Any], moment_id: str, choice_id: str) -> dict[str, Any
     return next(c for c in moment(raw, moment_id)["choices"] if c["id"] == choice_id)
 
 
-def test_at_least_eight_cases_cover_every_pathway() -> None:
+def test_twelve_cases_cover_every_pathway_twice() -> None:
     cases = load_cases()
-    assert len(cases) >= 8
+    assert len(cases) >= 12
     assert {c.pathway for c in cases.values()} == set(load_protocols())
+    for pathway in load_protocols():
+        assert sum(c.pathway == pathway for c in cases.values()) >= 2, pathway
 
 
 def test_failure_to_deliver_has_a_calcified_occlusion_and_a_tortuosity_case() -> None:

@@ -22,6 +22,9 @@ def free_port() -> int:
         return port
 
 
+SECRET = "k" * 48
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -51,6 +54,6 @@ def serve_app(app: FastAPI) -> Iterator[str]:
 @contextmanager
 def live_server(database_url: str) -> Iterator[LiveServer]:
     """Serve a fresh app on ``database_url`` until the block ends."""
-    app = create_app(Settings(database_url=database_url, secret_key="k" * 48))
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET))
     with serve_app(app) as url:
         yield LiveServer(url=url, database_url=database_url)

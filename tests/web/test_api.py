@@ -8,8 +8,11 @@ import httpx
 import pytest
 
 from stentguide import DISCLAIMER, risk
+from stentguide.cases import Registry
+from stentguide.cases.users import Role, UserStore
 from stentguide.devices import check_fit
 from stentguide.protocols import Session, load_protocols
+from tests.web.conftest import PASSWORD, LoggedIn
 from tests.web.live import live_server
 
 PROTOCOLS = sorted(load_protocols())
@@ -200,14 +203,16 @@ def test_leaflet_pdf_and_missing_fields(client: httpx.Client) -> None:
 
 
 def test_a_run_survives_a_server_restart(db_path: str) -> None:
-    with live_server(db_path) as first, httpx.Client(base_url=first.url) as c:
+    with Registry.open(db_path) as registry:
+        UserStore(registry).create("olga", PASSWORD, Role.operator, actor="setup")
+    with live_server(db_path) as first, LoggedIn(first.url, "olga") as c:
         view = c.post("/api/sessions", json={"protocol_id": "stent-undeliverable"}).json()
         step = view["step"]
         view = c.post(
             f"/api/sessions/{view['session_id']}/answers",
             json={"node": step["node"], "answer": step["options"][0]["id"]},
         ).json()
-    with live_server(db_path) as second, httpx.Client(base_url=second.url) as c:
+    with live_server(db_path) as second, LoggedIn(second.url, "olga") as c:
         again = c.get(f"/api/sessions/{view['session_id']}").json()
         assert again["step"]["node"] == view["step"]["node"]
         assert again["timeline"] == view["timeline"]

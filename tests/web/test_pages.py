@@ -40,10 +40,37 @@ def test_static_assets_are_served_by_the_app(client: httpx.Client) -> None:
     assert htmx.status_code == 200 and "htmx" in htmx.text[:200]
 
 
-def test_home_offers_each_situation(client: httpx.Client) -> None:
+def test_home_starts_each_situation_in_one_tap(client: httpx.Client) -> None:
     text = client.get("/").text
     for protocol_id in load_protocols():
-        assert f"/runs/new?protocol={protocol_id}" in text
+        assert f'name="protocol" value="{protocol_id}"' in text
+        page = client.post("/runs", data={"protocol": protocol_id})
+        assert page.status_code == 200 and re.search(r"/runs/[0-9a-f]{32}$", page.url.path)
+        assert 'name="answer"' in page.text  # the first question or action, with its buttons
+
+
+def test_runs_need_a_login_and_the_operator_role(
+    client: httpx.Client, viewer: httpx.Client, anonymous: httpx.Client
+) -> None:
+    run = client.post("/runs", data={"protocol": "partial-stent-loss"}).url.path
+    run_id = run.rsplit("/", 1)[1]
+    home = anonymous.get("/")
+    assert run_id not in home.text and "Recent runs" not in home.text
+    for path in (run, f"{run}/record", f"{run}/display", f"/api/sessions/{run_id}"):
+        refused = anonymous.get(path, follow_redirects=False)
+        assert refused.status_code in (303, 401), path
+        assert viewer.get(path).status_code == 200, path
+    started = anonymous.post("/api/sessions", json={"protocol_id": "partial-stent-loss"})
+    assert started.status_code == 401
+    node = _step(client.get(run).text)[0]
+    answer = {"node": node, "answer": "adequate"}
+    assert viewer.post(f"/api/sessions/{run_id}/answers", json=answer).status_code == 403
+    assert viewer.post(f"{run}/answer", data=answer).status_code == 403
+    assert anonymous.post(f"/api/sessions/{run_id}/undo", json={}).status_code == 401
+    forged = client.post(f"{run}/answer", data={**answer, "csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert client.get(run).text.count('name="answer" value="adequate"') == 1
+    assert "Recent runs" in client.get("/").text and "olga" in client.get("/").text
 
 
 def _step(html: str) -> tuple[str, list[str]]:

@@ -324,6 +324,23 @@ class RunLog:
             created_by=first["created_by"],
         )
 
+    def last_seq(self, run_id: str) -> int:
+        """The ``seq`` of the run's newest event, -1 if it has none; one primary-key query.
+
+        A live view asks this (``has this run changed since seq N?``) a few times a
+        second; it reads only the event table's primary key, so it holds with several
+        server processes and on either database, with no state kept in memory.
+        """
+        e = schema.run_events.c
+        query = sa.select(sa.func.max(e.seq)).where(e.run_id == run_id)
+        with self.registry.read() as conn:
+            found = conn.execute(query).scalar_one_or_none()
+        return -1 if found is None else int(found)
+
+    def changed_since(self, run_id: str, seq: int) -> bool:
+        """Whether the run has an event after ``seq`` (someone answered, undid, declared...)."""
+        return self.last_seq(run_id) > seq
+
     def load(self, run_id: str) -> SessionRecord:
         """The stored session record; :class:`NotFoundError` when the registry has none."""
         return self.get(run_id).record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,7 +23,7 @@ from stentguide.cli._common import (
     print_json,
     resolve_actor,
 )
-from stentguide.cli._runner import run_interactive_chain
+from stentguide.cli._runner import Interrupted, run_interactive_chain
 from stentguide.errors import InputError, SessionError
 from stentguide.files import read_text_file
 from stentguide.protocols import (
@@ -185,7 +186,10 @@ def run(
     ] = None,
     fact: Annotated[list[str] | None, typer.Option("--fact", help="NAME=VALUE case fact.")] = None,
     resume: Annotated[
-        Path | None, typer.Option(help="Resume a session saved as JSON (interactive).")
+        str | None,
+        typer.Option(
+            help="Resume a session saved as JSON (a file), or a run kept in the registry (its id)."
+        ),
     ] = None,
     save: Annotated[
         Path | None, typer.Option(help="Write the session record (JSON) here when the run stops.")
@@ -213,9 +217,11 @@ def run(
     nothing); a scripted run is stored only when every answer applied.
     """
     keeper = _RunKeeper(db, case_uid, resolve_actor(actor)) if store else None
+    earlier: list[Session] = []
+    chain: list[Session] = []
     try:
         if resume is not None:
-            session = Session.from_dict(_load_json_file(resume, "session file"))
+            earlier, session = _resume(resume, db)
         else:
             if protocol_id is None:
                 if answers is not None:
@@ -225,23 +231,80 @@ def run(
             session = start(protocol, _parse_case(protocol, case_file, device or [], fact or []))
         if answers is not None:
             session = apply_answers(session, _load_json_file(answers, "answers file"))
+            chain = [*earlier, session]
         else:
-            runs = run_interactive_chain(session, console, keeper.save if keeper else None)
-            session = runs[-1]
+            chain = run_interactive_chain(
+                session, console, keeper.save if keeper else None, earlier=earlier
+            )
+            session = chain[-1]
         if keeper is not None:
-            keeper.save(session)
+            for each in chain:
+                keeper.save(each)
+    except Interrupted as stop:
+        _save_interrupted(stop.sessions, keeper, save)
+        raise typer.Exit(130) from None
     except (InputError, SessionError) as exc:
         fail(str(exc))
     finally:
         if keeper is not None:
             keeper.close()
     if save is not None:
-        _write_output(json.dumps(session.to_dict(), indent=2), save)
+        _write_output(json.dumps(_chain_json(chain), indent=2), save)
     if fmt is OutputFormat.json:
-        record = {"summary": session.summary(), "session": session.to_dict()}
+        record: dict[str, Any] = {"summary": session.summary(), "session": session.to_dict()}
+        if len(chain) > 1:
+            record["earlier"] = [s.to_dict() for s in chain[:-1]]
         _write_output(json.dumps(record, indent=2, ensure_ascii=False), output)
     else:
-        _write_output(render_record(session), output)
+        _write_output("\n\n".join(render_record(s) for s in chain), output)
+
+
+def _chain_json(chain: list[Session]) -> Any:
+    """One session record, or the list of a chained run's records in order (saved whole)."""
+    records = [s.to_dict() for s in chain]
+    return records[0] if len(records) == 1 else records
+
+
+def _resume(resume: str, db: str | None) -> tuple[list[Session], Session]:
+    """The sessions of a saved run (a file) or of a run kept in the registry (an id)."""
+    path = Path(resume)
+    if not path.exists() and re.fullmatch(r"[0-9a-f]{32}", resume):
+        from stentguide.cases import Registry
+        from stentguide.runs import Runs
+
+        with Registry.open(db) as registry:
+            return [], Runs(registry).load(resume)
+    data = _load_json_file(path, "session file")
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        fail("the session file holds no session")
+    sessions = [Session.from_dict(r) for r in records]
+    return sessions[:-1], sessions[-1]
+
+
+def _save_interrupted(
+    sessions: list[Session], keeper: _RunKeeper | None, save: Path | None
+) -> None:
+    """Ctrl-C: keep what was recorded and say how to go on."""
+    last = sessions[-1]
+    if keeper is not None:
+        for each in sessions:
+            keeper.save(each)
+        err_console.print(
+            "\n[yellow]Interrupted: the run is kept in the registry.[/yellow]\n"
+            f"Resume with: stentguide run --resume {last.session_id}",
+            soft_wrap=True,
+        )
+    target = save
+    if target is None and keeper is None:
+        target = Path(f"stentguide-run-{last.session_id[:8]}.json")
+    if target is not None:
+        target.write_text(json.dumps(_chain_json(sessions), indent=2), encoding="utf-8")
+        err_console.print(
+            f"\n[yellow]Interrupted: the session is saved in {target}.[/yellow]\n"
+            f"Resume with: stentguide run --resume {target}",
+            soft_wrap=True,
+        )
 
 
 class _RunKeeper:

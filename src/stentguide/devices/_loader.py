@@ -93,7 +93,7 @@ def _number(raw: Any, where: str, unit: str) -> float:
 
 
 _PRESSURE_FIELDS = {"nominal_pressure", "rated_burst_pressure"}
-_PLAIN_FIELDS = {"compliance", "loops", "markers", "chart", "length_mm"}
+_PLAIN_FIELDS = {"compliance", "loops", "markers", "chart", "length_mm", "covered"}
 
 
 def _expand(section: str, family: dict[str, Any], path: Path) -> Iterator[dict[str, Any]]:

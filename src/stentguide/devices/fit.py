@@ -27,6 +27,7 @@ from stentguide.devices._loader import class_figure
 from stentguide.devices.catalog import get_device, list_devices
 from stentguide.devices.model import (
     Balloon,
+    Coil,
     Device,
     Figure,
     Guide,
@@ -120,6 +121,8 @@ def profile_of(device: Device) -> tuple[str, Figure]:
         return "crimped profile", device.crossing_profile or class_figure("stent_crossing_profile")
     if isinstance(device, Guidewire):
         return "wire", device.diameter
+    if isinstance(device, Coil):
+        return "coil", device.diameter
     if isinstance(device, Snare):
         return "snare catheter", device.catheter_outer_diameter
     if isinstance(device, Microcatheter | Guide | GuideExtension):

@@ -17,6 +17,7 @@ from typing import Any
 from stentguide.devices._loader import class_figure, load_catalog
 from stentguide.devices.model import (
     Balloon,
+    Coil,
     Device,
     Figure,
     Guide,
@@ -52,6 +53,8 @@ def _floats(pattern: re.Pattern[str], text: str) -> list[float]:
 
 
 def _kind(text: str) -> str | None:
+    if re.search(r"\bcoils?\b", text):
+        return "coil"
     if "extension" in text or re.search(r"\bgec\b", text):
         return "guide_extension"
     if re.search(r"\bmicro-?catheter\b", text):
@@ -83,6 +86,7 @@ def parse_generic(text: str) -> Device | None:
         "guidewire": _guidewire,
         "snare": _snare,
         "microcatheter": _microcatheter,
+        "coil": _coil,
     }[kind]
     return builder(text.strip(), low)
 
@@ -331,3 +335,18 @@ def _microcatheter(text: str, low: str) -> Device:
         outer_diameter=_declared(french_to_mm(french), "microcatheter"),
         inner_diameter=_declared(inches_to_mm(inches[0]), "microcatheter") if inches else None,
     )
+
+
+def _coil(text: str, low: str) -> Device:
+    inches = _floats(_INCH, low)
+    bare = [v for v in _floats(_BARE, low) if v < 0.1]
+    if inches:
+        diameter = inches_to_mm(inches[0])
+    elif bare:
+        diameter = inches_to_mm(bare[0])
+    else:
+        raise InputError(
+            "missing coil size",
+            {"coil": f"{text!r}: give the coil's diameter, e.g. 'coil 0.018 in'"},
+        )
+    return Coil(name=text, family="generic", generic=True, diameter=_declared(diameter, "coil"))

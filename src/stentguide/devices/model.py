@@ -29,6 +29,7 @@ __all__ = [
     "ESTIMATE_LEVELS",
     "Balloon",
     "ChartPoint",
+    "Coil",
     "Compliance",
     "Confidence",
     "Device",
@@ -46,7 +47,7 @@ Confidence = Literal["labelled", "measured", "declared", "weak", "derived", "unv
 ESTIMATE_LEVELS: frozenset[str] = frozenset({"weak", "derived", "unverified"})
 
 DeviceKind = Literal[
-    "guide", "guide_extension", "balloon", "stent", "snare", "guidewire", "microcatheter"
+    "guide", "guide_extension", "balloon", "stent", "snare", "guidewire", "microcatheter", "coil"
 ]
 Compliance = Literal["semi_compliant", "non_compliant"]
 
@@ -179,6 +180,9 @@ class StentSystem(_DeviceBase):
     strut_thickness: Figure | None = None
     max_post_dilatation: Figure | None = None
     min_guide_french: Figure | None = None
+    covered: bool = Field(
+        default=False, description="A covered stent (stent graft) that seals a perforation."
+    )
 
 
 class Snare(_DeviceBase):
@@ -206,7 +210,14 @@ class Microcatheter(_DeviceBase):
     inner_diameter: Figure | None = None
 
 
+class Coil(_DeviceBase):
+    """An embolisation coil, by its primary (wire) diameter: what must pass the microcatheter."""
+
+    kind: Literal["coil"] = "coil"
+    diameter: Figure
+
+
 Device = Annotated[
-    Guide | GuideExtension | Balloon | StentSystem | Snare | Guidewire | Microcatheter,
+    Guide | GuideExtension | Balloon | StentSystem | Snare | Guidewire | Microcatheter | Coil,
     Field(discriminator="kind"),
 ]

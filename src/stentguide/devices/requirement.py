@@ -25,6 +25,7 @@ from stentguide.devices.compliance import balloon_diameter_at
 from stentguide.devices.fit import check_fit
 from stentguide.devices.model import (
     Balloon,
+    Coil,
     Device,
     Guide,
     GuideExtension,
@@ -38,8 +39,11 @@ from stentguide.errors import DeviceError
 __all__ = ["DeviceCheck", "DeviceRequirement", "check_requirement"]
 
 RequirementKind = Literal[
-    "guide", "guide_extension", "balloon", "stent", "snare", "guidewire", "microcatheter"
+    "guide", "guide_extension", "balloon", "stent", "snare", "guidewire", "microcatheter", "coil"
 ]
+
+COIL_LUMEN_SOURCES = ["COILCOMPAT23", "LOH23"]
+"""Coils pass a microcatheter when their diameter is below its (tip) inner diameter."""
 
 
 class DeviceRequirement(BaseModel):
@@ -57,6 +61,13 @@ class DeviceRequirement(BaseModel):
     kind: RequirementKind
     label: str = Field(min_length=1)
     compliance: Literal["semi_compliant", "non_compliant"] | None = None
+    covered: bool | None = Field(
+        default=None, description="The step needs a covered stent (stent graft)."
+    )
+    within: str | None = Field(
+        default=None,
+        description="The role of the microcatheter whose lumen this device must pass (a coil).",
+    )
     max_diameter_mm: float | None = Field(default=None, gt=0)
     min_diameter_mm: float | None = Field(default=None, gt=0)
     markers: int | None = Field(default=None, ge=0)
@@ -105,6 +116,8 @@ def _diameter(dev: Device) -> float:
         return dev.diameter.value
     if isinstance(dev, Microcatheter):
         return (dev.inner_diameter or dev.outer_diameter).value
+    if isinstance(dev, Coil):
+        return dev.diameter.value
     raise DeviceError(f"{dev.name}: no diameter")
 
 
@@ -124,6 +137,11 @@ def _check_device(req: DeviceRequirement, dev: Device, out: _Findings) -> None:
         return
     diameter = _diameter(dev)
     out.figures["diameter_mm"] = round(diameter, 3)
+    if req.covered:
+        if isinstance(dev, StentSystem) and dev.covered:
+            out.figures["covered"] = "yes"
+        else:
+            out.problems.append("not a covered stent: the step needs a covered stent (stent graft)")
     if req.compliance is not None:
         compliance = dev.compliance if isinstance(dev, Balloon) else None
         wanted = _COMPLIANCE_WORDS[req.compliance]
@@ -192,6 +210,42 @@ def _check_fit(
         out.notes.append(fit.explanation)
 
 
+def _check_within(
+    req: DeviceRequirement, dev: Device, devices: Mapping[str, str], out: _Findings
+) -> None:
+    """A coil must be smaller than the lumen of the microcatheter that delivers it."""
+    assert req.within is not None
+    name = devices.get(req.within)
+    if not name:
+        out.unknowns.append(
+            f"declare the {req.within.replace('_', ' ')} to check the coil passes it"
+        )
+        return
+    container = get_device(name)
+    lumen = container.inner_diameter if isinstance(container, Microcatheter) else None
+    if lumen is None:
+        out.unknowns.append(
+            f"{container.name}: inner diameter not known, check the coil in its IFU"
+        )
+        return
+    size = dev.diameter if isinstance(dev, Coil) else None
+    if size is None:
+        out.problems.append(f"{dev.name} is not a coil")
+        return
+    out.sources += [*COIL_LUMEN_SOURCES, *container.all_sources()]
+    out.estimated = out.estimated or lumen.estimated or container.estimated
+    out.figures["lumen_mm"] = round(lumen.lowest, 3)
+    if size.highest < lumen.lowest:
+        out.notes.append(
+            f"{size.highest:.3f} mm coil passes the {lumen.lowest:.3f} mm lumen of {container.name}"
+        )
+    else:
+        out.problems.append(
+            f"{size.highest:.3f} mm coil does not pass the {lumen.lowest:.3f} mm lumen of "
+            f"{container.name}: it would jam"
+        )
+
+
 def check_requirement(req: DeviceRequirement, devices: Mapping[str, str]) -> DeviceCheck:
     """Check one step requirement against the case's declared devices (role -> device name).
 
@@ -218,6 +272,8 @@ def check_requirement(req: DeviceRequirement, devices: Mapping[str, str]) -> Dev
     _check_device(req, dev, out)
     if req.fits_with:
         _check_fit(req, dev, devices, out)
+    if req.within:
+        _check_within(req, dev, devices, out)
     status: Literal["ok", "fail", "unknown"]
     if out.problems:
         status, lead = "fail", "; ".join(out.problems)

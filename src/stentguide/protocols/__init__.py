@@ -24,6 +24,7 @@ from stentguide.protocols.model import (
     ActionNode,
     AssessNode,
     OutcomeCategory,
+    OutcomeGroup,
     OutcomeNode,
     Protocol,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "CaseContext",
     "Event",
     "OutcomeCategory",
+    "OutcomeGroup",
     "OutcomeNode",
     "PreconditionStatus",
     "Protocol",

@@ -70,6 +70,8 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+STOPPED = "procedure-stopped"
+"""The category of a run the operator stopped before an outcome (:meth:`Session.stop`)."""
 
 
 def utc_now() -> datetime:
@@ -96,6 +98,14 @@ class Step:
     key_messages: list[tuple[str, str, bool]]
     preconditions: list[PreconditionStatus]
     device_checks: list[DeviceCheck]
+    known_messages: frozenset[str] = frozenset()
+    """Key messages of this step already acknowledged at an earlier step (shown collapsed)."""
+
+    @property
+    def new_messages(self) -> list[str]:
+        """Key messages shown in full: neither acknowledged here nor at an earlier step."""
+        known = self.known_messages
+        return [k for k, _, acked in self.key_messages if not acked and k not in known]
 
     @property
     def is_outcome(self) -> bool:
@@ -108,6 +118,10 @@ class _Answered:
     node: str
     answer: str
     facts_before: dict[str, FactValue]
+    current_before: str = ""
+    pending_before: tuple[str, ...] = ()
+    inferred_before: tuple[tuple[str, str], ...] = ()
+    for_record: bool = False
 
 
 @dataclass
@@ -117,6 +131,9 @@ class _State:
     devices: dict[str, str]
     stack: list[_Answered] = field(default_factory=list)
     acknowledged: dict[str, set[str]] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    inferred: list[tuple[str, str]] = field(default_factory=list)
+    stopped_seq: int | None = None
 
 
 def _precondition_statuses(
@@ -189,6 +206,7 @@ class Session:
             facts=dict(self.case.facts),
             devices=dict(self.case.devices),
         )
+        self._advance(state)
         for event in self.events:
             self._apply(state, event)
         return state
@@ -196,27 +214,106 @@ class Session:
     def _apply(self, state: _State, event: Event) -> None:
         match event:
             case AnsweredEvent(data=data):
-                self._expect_at(event, state.current)
-                node = self.protocol.node(state.current)
+                for_record = event.node in state.pending and event.node != state.current
+                if not for_record:
+                    self._expect_at(event, state.current)
+                node = self.protocol.node(event.node or "")
                 option_sets, nxt = self._resolve(node, data.answer)
-                state.stack.append(_Answered(event.seq, node.id, data.answer, dict(state.facts)))
+                state.stack.append(
+                    _Answered(
+                        event.seq,
+                        node.id,
+                        data.answer,
+                        dict(state.facts),
+                        current_before=state.current,
+                        pending_before=tuple(state.pending),
+                        inferred_before=tuple(state.inferred),
+                        for_record=for_record,
+                    )
+                )
                 state.facts.update(option_sets)
-                state.current = nxt
+                if for_record:
+                    state.pending.remove(node.id)
+                else:
+                    state.current = nxt
+                    self._advance(state)
+            case UndoneEvent(data=data) if state.stopped_seq is not None:
+                if data.undoes_seq != state.stopped_seq:
+                    raise SessionError(f"event {event.seq} undoes an answer of a stopped run")
+                state.stopped_seq = None
             case UndoneEvent():
                 if not state.stack:
                     raise SessionError(f"event {event.seq} undoes an answer never given")
                 self._expect_at(event, state.stack[-1].node)
                 undone = state.stack.pop()
                 state.facts = undone.facts_before
-                state.current = undone.node
+                state.current = undone.current_before if undone.for_record else undone.node
+                state.pending = list(undone.pending_before)
+                state.inferred = list(undone.inferred_before)
             case AcknowledgedEvent(data=data):
                 self._expect_at(event, state.current)
                 state.acknowledged.setdefault(state.current, set()).update(data.key_messages)
             case DeclaredEvent(data=data):
                 state.devices.update(data.devices)
                 state.facts.update(data.facts)
+                state.pending = [
+                    n for n in state.pending if not self._known(self.protocol.node(n), state)
+                ]
+            case EndedEvent(data=data) if data.category == STOPPED and not isinstance(
+                self.protocol.node(state.current), OutcomeNode
+            ):
+                self._expect_at(event, state.current)
+                state.stopped_seq = event.seq
             case StartedEvent() | EnteredEvent() | EndedEvent():
                 pass
+
+    @staticmethod
+    def _known(node: AssessNode | ActionNode | OutcomeNode, state: _State) -> bool:
+        """Whether every fact the question would set is known already."""
+        if not isinstance(node, AssessNode):
+            return False
+        wanted = node.facts_set()
+        return bool(wanted) and wanted <= state.facts.keys()
+
+    def _inferred_answer(self, node: AssessNode, state: _State) -> str | None:
+        """The one answer the known facts already give, if exactly one does.
+
+        An answer is given by the facts when it sets at least one fact and every fact
+        it sets is known with that value; a question with no such answer, or more than
+        one, is asked.
+        """
+        options: list[tuple[str, dict[str, FactValue]]] = [(a.id, a.sets) for a in node.answers]
+        if node.number is not None:
+            options = [(b.id, b.sets) for b in node.number.branches]
+        given = [
+            answer_id
+            for answer_id, sets in options
+            if sets and all(state.facts.get(name) == v for name, v in sets.items())
+        ]
+        return given[0] if len(given) == 1 else None
+
+    def _advance(self, state: _State) -> None:
+        """Pass by the questions that need no asking now.
+
+        A question for the record is passed (and kept to ask later unless its facts
+        are known); a question whose answer the known facts already give is answered
+        by them (listed in :attr:`inferred`).
+        """
+        for _ in range(len(self.protocol.nodes)):
+            node = self.protocol.node(state.current)
+            if not isinstance(node, AssessNode):
+                return
+            if node.for_record:
+                if not self._known(node, state) and node.id not in state.pending:
+                    state.pending.append(node.id)
+                state.current = node.next_ids()[0]
+                continue
+            inferred = self._inferred_answer(node, state)
+            if inferred is None:
+                return
+            _, nxt = self._resolve(node, inferred)
+            state.inferred.append((node.id, inferred))
+            state.current = nxt
 
     @staticmethod
     def _expect_at(event: Event, node: str) -> None:
@@ -244,10 +341,25 @@ class Session:
 
     @property
     def finished(self) -> bool:
-        return isinstance(self.current, OutcomeNode)
+        """At an outcome, or stopped by the operator (:meth:`stop`)."""
+        return self.stopped or isinstance(self.current, OutcomeNode)
+
+    @property
+    def stopped(self) -> bool:
+        """The operator stopped the run before an outcome (:meth:`stop`); undo resumes it."""
+        return self._state.stopped_seq is not None
+
+    @property
+    def ending_category(self) -> str | None:
+        """The outcome's category, ``procedure-stopped`` if stopped, else None (in progress)."""
+        if self.stopped:
+            return STOPPED
+        outcome = self.outcome
+        return outcome.category.value if outcome else None
 
     @property
     def outcome(self) -> OutcomeNode | None:
+        """The outcome node reached (None in progress, and when stopped before one)."""
         node = self.current
         return node if isinstance(node, OutcomeNode) else None
 
@@ -269,10 +381,42 @@ class Session:
         """``(node, answer)`` pairs on the effective path."""
         return [(a.node, a.answer) for a in self._state.stack]
 
+    @property
+    def pending_record(self) -> list[AssessNode]:
+        """Questions for the record passed by and not answered yet (ask them after the action)."""
+        found = [self.protocol.node(n) for n in self._state.pending]
+        return [n for n in found if isinstance(n, AssessNode)]
+
+    @property
+    def inferred(self) -> list[tuple[str, str]]:
+        """``(node, answer)`` of questions answered by facts already known, not asked."""
+        return list(self._state.inferred)
+
+    @property
+    def last_answer(self) -> tuple[str, str] | None:
+        """``(step title, answer label)`` that :meth:`undo` would take back, if any."""
+        if self.stopped:
+            return self.current.title, "Stop now"
+        if not self._state.stack:
+            return None
+        last = self._state.stack[-1]
+        node = self.protocol.node(last.node)
+        label = last.answer
+        if not isinstance(node, OutcomeNode):
+            labels = dict(
+                [(a.id, a.label) for a in node.answers]
+                + [(b.id, b.label) for b in (node.number.branches if node.number else [])]
+            )
+            label = labels.get(last.answer, last.answer)
+        return node.title, label
+
     def step(self) -> Step:
         """The current step with its key messages, preconditions and device checks."""
         node = self.current
         acked = self._state.acknowledged.get(node.id, set())
+        earlier = {
+            k for n, keys in self._state.acknowledged.items() if n != node.id for k in keys
+        }
         messages = []
         if not isinstance(node, OutcomeNode):
             messages = [
@@ -284,6 +428,7 @@ class Session:
             key_messages=messages,
             preconditions=_precondition_statuses(node, self._state.facts),
             device_checks=_device_checks(node, self._state.devices),
+            known_messages=frozenset(earlier),
         )
 
     def handover(self, protocol: Protocol) -> CaseContext:
@@ -327,6 +472,9 @@ class Session:
             devices=dict(self._state.devices),
             stack=list(self._state.stack),
             acknowledged={k: set(v) for k, v in self._state.acknowledged.items()},
+            pending=list(self._state.pending),
+            inferred=list(self._state.inferred),
+            stopped_seq=self._state.stopped_seq,
         )
         for event in new:
             self._apply(state, event)
@@ -337,9 +485,12 @@ class Session:
     def _entered_events(self, seq: int, *, announce_end: bool = True) -> list[Event]:
         """The ``entered`` event for the current step (and ``ended`` at an outcome)."""
         step = self.step()
+        new = step.new_messages
         data = EnteredData(
             preconditions=[p.model_dump(mode="json") for p in step.preconditions] or None,
             device_checks=[c.model_dump(mode="json") for c in step.device_checks] or None,
+            key_messages_new=new or None,
+            key_messages_known=[k for k, _, _ in step.key_messages if k not in new] or None,
         )
         events: list[Event] = [EnteredEvent(**self._stamp(seq, step.node.id), data=data)]
         if announce_end and isinstance(step.node, OutcomeNode):
@@ -349,6 +500,7 @@ class Session:
 
     def acknowledge(self, node_id: str, key_messages: Iterable[str] | Literal["all"]) -> Session:
         """Record that the key messages of the current step were read and acted on."""
+        self._expect_running()
         node = self._expect_current(node_id)
         if isinstance(node, OutcomeNode):
             raise InvalidAnswerError(
@@ -379,6 +531,9 @@ class Session:
         ``answer`` is an answer id for a choice, or a number for a numeric
         question. ``acknowledge`` first records key messages as acknowledged.
         """
+        if node_id in self._state.pending and node_id != self._state.current:
+            return self._record_later(node_id, answer)
+        self._expect_running()
         session = self.acknowledge(node_id, acknowledge) if acknowledge is not None else self
         node = session._expect_current(node_id)
         if isinstance(node, OutcomeNode):
@@ -389,6 +544,13 @@ class Session:
         seq = len(session.events)
         answered = session._with([AnsweredEvent(**session._stamp(seq, node.id), data=data)])
         return answered._with(answered._entered_events(seq + 1))
+
+    def _record_later(self, node_id: str, answer: str | float) -> Session:
+        """Answer a question for the record that the run passed by; the step stays."""
+        node = self.protocol.node(node_id)
+        assert isinstance(node, AssessNode)
+        data = self._answer_data(node, answer)
+        return self._with([AnsweredEvent(**self._stamp(len(self.events), node_id), data=data)])
 
     def _answer_data(self, node: AssessNode | ActionNode, answer: str | float) -> AnsweredData:
         if node.number is not None:
@@ -423,8 +585,30 @@ class Session:
             f"node {node.id!r} has no answer {answer!r}; expected one of: {valid}"
         )
 
+    def stop(self, reason: str | None = None) -> Session:
+        """Stop the run now, at the current step (an ``ended`` event, procedure stopped).
+
+        Nothing else can be recorded afterwards except the questions for the record;
+        :meth:`undo` resumes the run at the step where it stopped.
+        """
+        self._expect_running()
+        data = EndedData(category=STOPPED, reason=reason or None)
+        return self._with([EndedEvent(**self._stamp(len(self.events), self.current.id), data=data)])
+
+    def _expect_running(self) -> None:
+        if self.stopped:
+            raise StaleStepError("the run was stopped; undo to resume it")
+
     def undo(self, reason: str | None = None) -> Session:
-        """Step back over the last effective answer, by appending an ``undone`` event."""
+        """Step back over the last effective answer, by appending an ``undone`` event.
+
+        On a stopped run, undo takes back the stop.
+        """
+        if self._state.stopped_seq is not None:
+            data = UndoneData(undoes_seq=self._state.stopped_seq, answer="stop", reason=reason)
+            seq = len(self.events)
+            resumed = self._with([UndoneEvent(**self._stamp(seq, self.current.id), data=data)])
+            return resumed._with(resumed._entered_events(seq + 1))
         if not self._state.stack:
             raise StaleStepError("nothing to undo: no answer has been recorded")
         last = self._state.stack[-1]
@@ -440,6 +624,7 @@ class Session:
         facts: Mapping[str, FactValue] | None = None,
     ) -> Session:
         """Declare (or change) devices in use and case facts mid-run; checks are re-run."""
+        self._expect_running()
         devices = dict(devices or {})
         facts = dict(facts or {})
         if not devices and not facts:
@@ -493,7 +678,8 @@ class Session:
             "path": self.path,
             "answers": [{"node": n, "answer": a} for n, a in self.answers],
             "outcome": outcome.id if outcome else None,
-            "outcome_category": outcome.category.value if outcome else None,
+            "outcome_category": self.ending_category,
+            "stopped": self.stopped,
             "started_at": first.isoformat() if first else None,
             "last_event_at": last.isoformat() if last else None,
             "elapsed_seconds": (last - first).total_seconds() if first and last else 0.0,

@@ -35,12 +35,14 @@ __all__ = [
     "ActionNode",
     "Answer",
     "AssessNode",
+    "EvidenceGrade",
     "FactSpec",
     "FactValue",
     "KeyMessage",
     "Node",
     "NumberBranch",
     "OutcomeCategory",
+    "OutcomeGroup",
     "OutcomeNode",
     "Parameter",
     "Precondition",
@@ -73,7 +75,73 @@ class OutcomeCategory(str, enum.Enum):
     procedure_stopped = "procedure-stopped"
     bailout = "bailout"
     specialist_referral = "specialist-referral"
+    sealed = "sealed"
     changed_pathway = "changed-pathway"
+
+    @property
+    def group(self) -> OutcomeGroup:
+        """What the ending means at the table: resolved, changed pathway, emergency, ..."""
+        return _OUTCOME_GROUPS[self]
+
+
+class OutcomeGroup(str, enum.Enum):
+    """The clinical meaning of an outcome, which the faces show by colour and word.
+
+    Only ``resolved`` is a success; a changed pathway is not one (the problem goes
+    on under another pathway), and an emergency (surgery, bail-out) never looks like one.
+    """
+
+    resolved = "resolved"
+    changed_pathway = "changed-pathway"
+    emergency = "emergency"
+    referral = "referral"
+    stopped = "stopped"
+
+    @property
+    def label(self) -> str:
+        return _GROUP_LABELS[self]
+
+
+_GROUP_LABELS = {
+    OutcomeGroup.resolved: "Resolved",
+    OutcomeGroup.changed_pathway: "Changed pathway: not resolved yet",
+    OutcomeGroup.emergency: "Emergency: referral to surgery or bail-out",
+    OutcomeGroup.referral: "Referral to a specialist",
+    OutcomeGroup.stopped: "Stopped or left in place",
+}
+
+_OUTCOME_GROUPS = {
+    OutcomeCategory.retrieved: OutcomeGroup.resolved,
+    OutcomeCategory.removed_en_bloc: OutcomeGroup.resolved,
+    OutcomeCategory.deployed_in_situ: OutcomeGroup.resolved,
+    OutcomeCategory.crushed: OutcomeGroup.resolved,
+    OutcomeCategory.stent_delivered: OutcomeGroup.resolved,
+    OutcomeCategory.left_in_place: OutcomeGroup.stopped,
+    OutcomeCategory.staged_reattempt: OutcomeGroup.stopped,
+    OutcomeCategory.procedure_stopped: OutcomeGroup.stopped,
+    OutcomeCategory.surgical_referral: OutcomeGroup.emergency,
+    OutcomeCategory.bailout: OutcomeGroup.emergency,
+    OutcomeCategory.specialist_referral: OutcomeGroup.referral,
+    OutcomeCategory.changed_pathway: OutcomeGroup.changed_pathway,
+}
+
+
+class EvidenceGrade(str, enum.Enum):
+    """The strongest kind of evidence behind a step, as a reviewing clinician grades it.
+
+    From strongest to weakest: a graded society or journal recommendation (class and
+    level of evidence), a meta-analysis, a systematic review, a registry or large
+    series, a small case series, a case report, expert opinion (reviews, teaching
+    pages, manuals). ``None`` on a node means the pathway does not grade its steps.
+    """
+
+    graded_recommendation = "graded-recommendation"
+    meta_analysis = "meta-analysis"
+    systematic_review = "systematic-review"
+    registry = "registry"
+    case_series = "case-series"
+    case_report = "case-report"
+    expert_opinion = "expert-opinion"
 
 
 RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -88,6 +156,12 @@ class KeyMessage(_Strict):
     """
 
     text: str = Field(min_length=3)
+    short: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=32,
+        description="A few words for the step page (e.g. 'keep the wire'); the text expands it.",
+    )
     sources: Sources
     every_step: bool = False
     except_at: list[Slug] = Field(default_factory=list)
@@ -255,6 +329,9 @@ class _NodeBase(_Strict):
     title: str = Field(min_length=3)
     sources: Sources
     detail: str | None = Field(default=None, description="Evidence and context, for teaching.")
+    evidence: EvidenceGrade | None = Field(
+        default=None, description="The strongest kind of evidence behind the step."
+    )
 
 
 class _AskingNode(_NodeBase):
@@ -282,9 +359,33 @@ class _AskingNode(_NodeBase):
 
 
 class AssessNode(_AskingNode):
-    """A question about the situation."""
+    """A question about the situation.
+
+    A question ``for_record`` does not change the next step (every answer leads to
+    the same node): a run passes it by and asks it after the action or at the end.
+    """
 
     kind: Literal["assess"]
+    for_record: bool = Field(
+        default=False,
+        description="Asked for the registry after the action or at the end, not before it.",
+    )
+
+    @model_validator(mode="after")
+    def _record_question_does_not_branch(self) -> AssessNode:
+        if self.for_record and len(set(self.next_ids())) != 1:
+            raise ValueError(
+                "a question `for_record` must lead to the same step whatever the answer "
+                f"(it leads to {', '.join(sorted(set(self.next_ids())))})"
+            )
+        return self
+
+    def facts_set(self) -> set[str]:
+        """The facts some answer of this question sets."""
+        found = {name for a in self.answers for name in a.sets}
+        if self.number is not None:
+            found |= {name for b in self.number.branches for name in b.sets}
+        return found
 
 
 class ActionNode(_AskingNode):

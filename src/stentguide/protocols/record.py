@@ -80,10 +80,14 @@ class StartedData(_Payload):
 
 
 class EnteredData(_Payload):
-    """Snapshots of what the step showed: unmet preconditions and device checks."""
+    """Snapshots of what the step showed: unmet preconditions, device checks, key messages."""
 
     preconditions: list[dict[str, Any]] | None = None
     device_checks: list[dict[str, Any]] | None = None
+    key_messages_new: list[_Name] | None = None
+    """Key messages shown in full at this step (not acknowledged at an earlier step)."""
+    key_messages_known: list[_Name] | None = None
+    """Key messages shown as their short form only (acknowledged at an earlier step)."""
 
 
 class DeclaredData(_Payload):
@@ -110,6 +114,7 @@ class UndoneData(_Payload):
 
 class EndedData(_Payload):
     category: _Name
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class _EventBase(BaseModel):

@@ -75,6 +75,8 @@ def render_tree(protocol: Protocol) -> str:
             return
         seen.add(node_id)
         extra = f" = {node.category.value}" if isinstance(node, OutcomeNode) else ""
+        if node.evidence is not None:
+            extra += f" [evidence: {node.evidence.value}]"
         lines.append(f"{pad}{arrow}{kind} {node_id}: {node.title}{extra}")
         if isinstance(node, ActionNode):
             for p in node.parameters:

@@ -1,10 +1,10 @@
 """Login for the web app: signed session cookies, roles and CSRF checks.
 
 The rule the app follows: reading the pathways, the device checker, the risk
-calculators and the leaflets needs no login, and protocol runs may be recorded
-anonymously; anything that shows or changes registry cases (the case pages,
-import and export, the quality dashboard) needs a login, and managing users
-needs the admin role (roles are ordered viewer < operator < admin, see
+calculators and the leaflets needs no login; protocol runs (see
+:mod:`stentguide.web.run_access`) and anything that shows or changes registry
+cases (the case pages, import and export, the quality dashboard) need a login,
+and managing users needs the admin role (roles are ordered viewer < operator < admin, see
 :class:`stentguide.cases.users.Role`).
 
 A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token signed
@@ -46,6 +46,7 @@ from stentguide.cases.demo import holds_real_data
 from stentguide.cases.tokens import TokenSigner
 from stentguide.cases.users import Role, User, UserStore
 from stentguide.errors import InputError, StentguideError
+from stentguide.web.demo_login import DemoAutoLogin, demo_database_in_use
 from stentguide.web.deps import ACTOR_STATE
 from stentguide.web.errors import is_api
 from stentguide.web.throttle import LoginThrottle
@@ -283,6 +284,14 @@ def install_login(app: FastAPI) -> None:
         demo = _demo_admin(_registry(app))
         app.state.demo_login = demo
         if demo is not None:
+            if demo_database_in_use(app):
+                app.add_middleware(
+                    DemoAutoLogin,
+                    owner=app,
+                    username=demo.username,
+                    generation=demo.generation,
+                    cookie=SESSION_COOKIE,
+                )
             sys.stderr.write(
                 f"demo mode: log in as {demo.username!r} with password {demo.password!r} "
                 "(synthetic data only; a new password at every start)\n"

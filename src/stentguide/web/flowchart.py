@@ -29,10 +29,11 @@ __all__ = ["Layout", "layout", "protocol_svg"]
 NODE_WIDTH = 190.0
 NODE_HEIGHT = 72.0
 H_GAP = 36.0
-V_GAP = 64.0
+V_GAP = 84.0
 MARGIN = 16.0
 _SWEEPS = 6
 _WRAP = 24
+_EDGE_LABEL = 22
 _LINES = 3
 
 
@@ -187,6 +188,23 @@ def _label_lines(text: str) -> list[str]:
     return lines
 
 
+def grouped_next(edges: Sequence[tuple[str, str, str]], source: str) -> list[str]:
+    """The labels of every edge leaving ``source``."""
+    return [label for a, _b, label in edges if a == source]
+
+
+def _short(text: str, width: int = _EDGE_LABEL) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _edge_label_at(points: list[tuple[float, float]], index: int) -> tuple[float, float]:
+    """Where an edge's answer label goes: just below its source box, fanned by answer."""
+    (x0, y0), (x1, _y1) = points[0], points[1]
+    top = y0 + NODE_HEIGHT / 2
+    t = 0.55
+    return x0 + (x1 - x0) * t, top + V_GAP * t + (index % 2) * 14 - 4
+
+
 def protocol_svg(
     protocol: Protocol,
     *,
@@ -201,12 +219,14 @@ def protocol_svg(
     ``link_prefix``, each box links to ``{link_prefix}{node id}`` (the node's detail).
     """
     edges = _edges(protocol)
+    groups = {n.id: n.category.group.value for n in protocol.outcomes}
     lay = layout([n.id for n in protocol.nodes], [(a, b) for a, b, _ in edges])
     taken = set(itertools.pairwise(visited))
     on_path = set(visited)
+    role = "group" if link_prefix is not None else "img"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
-        f'width="{lay.width:.0f}" height="{lay.height:.0f}" role="img" '
+        f'width="{lay.width:.0f}" height="{lay.height:.0f}" role="{role}" '
         f'aria-labelledby="fc-title-{protocol.id}" class="flowchart-svg">',
         f'<title id="fc-title-{protocol.id}">Flowchart of {escape(protocol.title)}'
         + (f"; current step {escape(protocol.node(current).title)}" if current else "")
@@ -216,26 +236,49 @@ def protocol_svg(
         "fill='#4a5560'/></marker></defs>",
         "<style>.fc-edge{fill:none;stroke:#7d8891;stroke-width:1.6}"
         ".fc-edge.taken{stroke:#0b4f9c;stroke-width:4}"
-        ".fc-label{font:11px system-ui,sans-serif;fill:#333}"
+        ".fc-label{font:12px system-ui,sans-serif;fill:#222;paint-order:stroke;"
+        "stroke:#fff;stroke-width:4px;stroke-linejoin:round}"
         ".fc-node text{font:13px system-ui,sans-serif;fill:#111}"
         ".fc-node rect{stroke:#4a5560;stroke-width:1.5}"
         ".fc-assess rect{fill:#eef3fb}.fc-action rect{fill:#fff}"
-        ".fc-outcome rect{fill:#e6f4e9;stroke:#1b6e2a}"
+        ".fc-outcome rect{fill:#f3f5f7;stroke:#4a5560}"
+        ".fc-resolved rect{fill:#e6f4e9;stroke:#1b6e2a}"
+        ".fc-changed-pathway rect{fill:#e3edf9;stroke:#0b4f9c;stroke-dasharray:6 3}"
+        ".fc-emergency rect{fill:#fde8e8;stroke:#a11212}"
+        ".fc-referral rect{fill:#f0e8f7;stroke:#6a3d9a}"
+        ".fc-stopped rect{fill:#fff4d6;stroke:#7a4d00}"
         ".fc-visited rect{stroke:#0b4f9c;stroke-width:3}"
         ".fc-current rect{stroke:#c62828;stroke-width:6;fill:#fff4d6}"
         ".fc-current text{font-weight:700}</style>",
     ]
+    labels = []
+    fan: dict[str, int] = {}
+    grouped: dict[tuple[str, str], list[str]] = {}
     for a, b, label in edges:
+        grouped.setdefault((a, b), []).append(label)
+    for (a, b), names in grouped.items():
         points = lay.routes[(a, b)]
         css = "fc-edge taken" if (a, b) in taken else "fc-edge"
+        label = " / ".join(names)
         out.append(
             f'<path class="{css}" d="{_path_d(points)}" marker-end="url(#arrow)">'
             f"<title>{escape(label)}</title></path>"
+        )
+        if len(names) > 1:
+            label = "any answer" if len(names) == len(set(grouped_next(edges, a))) else label
+        index = fan.get(a, 0)
+        fan[a] = index + 1
+        lx, ly = _edge_label_at(points, index)
+        labels.append(
+            f'<text class="fc-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" '
+            f'aria-hidden="true">{escape(_short(label))}</text>'
         )
     for node in protocol.nodes:
         x, y = lay.positions[node.id]
         kind = node.kind
         classes = [f"fc-node fc-{kind}"]
+        if node.id in groups:
+            classes.append(f"fc-{groups[node.id]}")
         if node.id in on_path:
             classes.append("fc-visited")
         if node.id == current:
@@ -257,7 +300,10 @@ def protocol_svg(
             f'<text text-anchor="middle">{text}</text></g>'
         )
         if link_prefix is not None:
-            group = f'<a href="{escape(link_prefix + node.id)}">{group}</a>'
+            name = escape(f"{kind} step: {node.title}", {'"': "&quot;"})
+            group = f'<a href="{escape(link_prefix + node.id)}" aria-label="{name}">{group}</a>'
+
         out.append(group)
+    out.extend(labels)
     out.append("</svg>")
     return "\n".join(out)

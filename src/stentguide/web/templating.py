@@ -55,6 +55,11 @@ def render(
 ) -> HTMLResponse:
     """Render ``template`` with ``context``; ``title`` names the page in the browser tab."""
     templates: Jinja2Templates = request.app.state.templates
-    values: dict[str, Any] = {"title": title, "current_path": request.url.path}
+    values: dict[str, Any] = {
+        "title": title,
+        "current_path": request.url.path,
+        "login": getattr(request.state, "login", None),
+        "run_mode": False,
+    }
     values.update(context or {})
     return templates.TemplateResponse(request, template, values, status_code=status_code)

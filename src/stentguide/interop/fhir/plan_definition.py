@@ -96,6 +96,10 @@ def _device_requirement(protocol: Protocol, req: DeviceRequirement) -> dict[str,
             {"url": "inflateAt", "valueQuantity": ucum_quantity(req.inflate_at_atm, "atm")}
         )
     parts.extend({"url": "fitsWith", "valueString": role} for role in req.fits_with)
+    if req.covered is not None:
+        parts.append({"url": "covered", "valueBoolean": req.covered})
+    if req.within is not None:
+        parts.append({"url": "within", "valueString": req.within})
     parts.extend({"url": "source", "valueString": key} for key in req.sources)
     return {
         "type": "device",
@@ -173,6 +177,10 @@ def _action(
                 }
                 for p in node.preconditions
             )
+    if node.evidence is not None:
+        docs.append(
+            {"type": "documentation", "label": "evidence grade", "display": node.evidence.value}
+        )
     if isinstance(node, ActionNode):
         docs.extend({"type": "documentation", "label": "avoid", "display": a} for a in node.avoid)
         if node.device_requirements:

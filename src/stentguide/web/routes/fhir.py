@@ -17,6 +17,7 @@ from stentguide.protocols import get_protocol
 from stentguide.runs import Runs
 from stentguide.web.deps import runs
 from stentguide.web.errors import NotFoundError
+from stentguide.web.run_access import Reader
 
 router = APIRouter(tags=["fhir"])
 
@@ -32,6 +33,6 @@ def protocol_fhir(protocol_id: str) -> dict[str, Any]:
 
 
 @router.get("/api/sessions/{run_id}/fhir")
-def session_fhir(run_id: str, store: Annotated[Runs, Depends(runs)]) -> dict[str, Any]:
+def session_fhir(run_id: str, store: Annotated[Runs, Depends(runs)], _: Reader) -> dict[str, Any]:
     """A run as a FHIR R4 QuestionnaireResponse of its pathway's Questionnaire."""
     return session_to_questionnaire_response(store.load(run_id))

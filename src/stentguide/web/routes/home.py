@@ -13,6 +13,7 @@ from stentguide.protocols import load_protocols
 from stentguide.runs import Runs
 from stentguide.web.deps import runs
 from stentguide.web.navigation import NavLink
+from stentguide.web.run_page import case_label
 from stentguide.web.templating import render
 
 router = APIRouter()
@@ -35,9 +36,14 @@ def health() -> Health:
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, store: Annotated[Runs, Depends(runs)]) -> HTMLResponse:
-    """Pick the situation; recent runs can be continued."""
+    """Pick the situation (one tap starts the run); recent runs, to a login, can be continued."""
+    protocols = list(load_protocols().values())
+    login = getattr(request.state, "login", None)
+    recent = []
+    if login is not None:  # runs are patient data: listed to a login only
+        recent = [(r, case_label(store.registry, r.case_uid)) for r in store.recent(8)]
     return render(
         request,
         "home.html",
-        {"protocols": list(load_protocols().values()), "runs": store.recent(8)},
+        {"protocols": protocols, "runs": recent, "titles": {p.id: p.title for p in protocols}},
     )

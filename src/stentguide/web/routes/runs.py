@@ -28,10 +28,12 @@ from stentguide.protocols import (
 )
 from stentguide.protocols.model import FactValue
 from stentguide.runs import Runs
-from stentguide.web.deps import actor, runs
+from stentguide.web.deps import runs
 from stentguide.web.flowchart import protocol_svg
 from stentguide.web.navigation import NavLink
 from stentguide.web.routes.protocols import protocol_or_404
+from stentguide.web.run_access import Operator, OperatorForm, Reader
+from stentguide.web.run_page import run_extras
 from stentguide.web.templating import render
 from stentguide.web.views import SessionView, protocol_roles, session_view, sources_view
 
@@ -39,7 +41,6 @@ router = APIRouter()
 NAV = (NavLink(10, "Run a pathway", "/runs/new"),)
 
 Store = Annotated[Runs, Depends(runs)]
-Actor = Annotated[str, Depends(actor)]
 
 
 # ---------------------------------------------------------------------- JSON API
@@ -99,7 +100,7 @@ class DeclareIn(CaseIn):
 
 
 @router.post("/api/sessions", status_code=201, tags=["sessions"])
-def api_start(body: StartIn, store: Store, who: Actor) -> SessionView:
+def api_start(body: StartIn, store: Store, who: Operator) -> SessionView:
     """Start a pathway for a case; the session is stored at once."""
     protocol = _protocol_field(body.protocol_id)
     return session_view(store.start(protocol, body.case.model_dump(), actor=who))
@@ -113,13 +114,13 @@ def _protocol_field(protocol_id: str) -> Protocol:
 
 
 @router.get("/api/sessions/{run_id}", tags=["sessions"])
-def api_session(run_id: str, store: Store) -> SessionView:
+def api_session(run_id: str, store: Store, _: Reader) -> SessionView:
     """The session: current step, options, checks, timeline and summary."""
     return session_view(store.load(run_id))
 
 
 @router.post("/api/sessions/{run_id}/answers", tags=["sessions"])
-def api_answer(run_id: str, body: AnswerIn, store: Store, who: Actor) -> SessionView:
+def api_answer(run_id: str, body: AnswerIn, store: Store, who: Operator) -> SessionView:
     """Answer the current step and move on."""
     session = store.answer(
         run_id, body.node, body.answer, acknowledge=body.acknowledge, actor=who
@@ -128,19 +129,19 @@ def api_answer(run_id: str, body: AnswerIn, store: Store, who: Actor) -> Session
 
 
 @router.post("/api/sessions/{run_id}/acknowledge", tags=["sessions"])
-def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Actor) -> SessionView:
+def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Operator) -> SessionView:
     """Record key messages of the current step as read and acted on."""
     return session_view(store.acknowledge(run_id, body.node, body.key_messages, actor=who))
 
 
 @router.post("/api/sessions/{run_id}/undo", tags=["sessions"])
-def api_undo(run_id: str, body: UndoIn, store: Store, who: Actor) -> SessionView:
+def api_undo(run_id: str, body: UndoIn, store: Store, who: Operator) -> SessionView:
     """Undo the last answer (an ``undone`` event is appended; nothing is erased)."""
     return session_view(store.undo(run_id, reason=body.reason, actor=who))
 
 
 @router.post("/api/sessions/{run_id}/declare", tags=["sessions"])
-def api_declare(run_id: str, body: DeclareIn, store: Store, who: Actor) -> SessionView:
+def api_declare(run_id: str, body: DeclareIn, store: Store, who: Operator) -> SessionView:
     """Declare devices or facts mid-run; the step's checks are re-run."""
     return session_view(
         store.declare(run_id, devices=body.devices, facts=body.facts, actor=who)
@@ -148,7 +149,7 @@ def api_declare(run_id: str, body: DeclareIn, store: Store, who: Actor) -> Sessi
 
 
 @router.get("/api/sessions/{run_id}/record", tags=["sessions"])
-def api_record(run_id: str, store: Store) -> dict[str, Any]:
+def api_record(run_id: str, store: Store, _: Reader) -> dict[str, Any]:
     """The whole timed record (format ``stentguide.session/1``), as stored."""
     return store.load(run_id).to_dict()
 
@@ -159,7 +160,7 @@ def api_record(run_id: str, store: Store) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def api_session_flowchart(run_id: str, store: Store) -> Response:
+def api_session_flowchart(run_id: str, store: Store, _: Reader) -> Response:
     """The pathway's flowchart with this run's path and current step highlighted."""
     session = store.load(run_id)
     svg = protocol_svg(session.protocol, current=session.current.id, visited=session.path)
@@ -221,7 +222,7 @@ def new_run_page(
 
 
 @router.post("/runs", include_in_schema=False)
-async def start_run(request: Request, store: Store, who: Actor) -> Response:
+async def start_run(request: Request, store: Store, who: OperatorForm) -> Response:
     """Start the pathway from the form and go to its first step."""
     form = await request.form()
     protocol_id = str(form.get("protocol", "")).strip()
@@ -263,6 +264,7 @@ def _run_page(
             "device_names": _device_names(),
             "error": error,
             "problems": problems or {},
+            **run_extras(request, session).context(),
         },
         status_code=status,
         title=f"{step.title} · {session.protocol.title}",
@@ -270,7 +272,7 @@ def _run_page(
 
 
 @router.get("/runs/{run_id}", include_in_schema=False)
-def run_page(request: Request, run_id: str, store: Store) -> HTMLResponse:
+def run_page(request: Request, run_id: str, store: Store, _: Reader) -> HTMLResponse:
     """The current step, its key messages and checks, the timeline and the flowchart."""
     return _run_page(request, store.load(run_id))
 
@@ -309,7 +311,7 @@ def answer_page(
     run_id: str,
     form: Annotated[AnswerForm, Form()],
     store: Store,
-    who: Actor,
+    who: OperatorForm,
 ) -> Response:
     """Record the button pressed (or the number typed), with the ticked key messages."""
     if not form.answer.strip():
@@ -330,7 +332,7 @@ def acknowledge_page(
     run_id: str,
     form: Annotated[AnswerForm, Form()],
     store: Store,
-    who: Actor,
+    who: OperatorForm,
 ) -> Response:
     """Acknowledge the ticked key messages without answering."""
     if not form.ack:
@@ -345,7 +347,11 @@ def acknowledge_page(
 
 @router.post("/runs/{run_id}/undo", include_in_schema=False)
 def undo_page(
-    request: Request, run_id: str, form: Annotated[UndoForm, Form()], store: Store, who: Actor
+    request: Request,
+    run_id: str,
+    form: Annotated[UndoForm, Form()],
+    store: Store,
+    who: OperatorForm,
 ) -> Response:
     """Undo the last answer."""
     reason = form.reason.strip() or "undone on the web page"
@@ -358,7 +364,7 @@ def undo_page(
 
 
 @router.post("/runs/{run_id}/declare", include_in_schema=False)
-async def declare_page(request: Request, run_id: str, store: Store, who: Actor) -> Response:
+async def declare_page(request: Request, run_id: str, store: Store, who: OperatorForm) -> Response:
     """Declare or change devices mid-run."""
     form = await request.form()
     try:
@@ -371,14 +377,14 @@ async def declare_page(request: Request, run_id: str, store: Store, who: Actor) 
 
 
 @router.post("/runs/{run_id}/continue", include_in_schema=False)
-def continue_page(run_id: str, store: Store, who: Actor) -> Response:
+def continue_page(run_id: str, store: Store, who: OperatorForm) -> Response:
     """Start the pathway a changed-pathway outcome points to, with the same case."""
     following = store.continue_run(run_id, actor=who)
     return RedirectResponse(f"/runs/{following.session_id}", status_code=303)
 
 
 @router.get("/runs/{run_id}/record", include_in_schema=False)
-def record_page(request: Request, run_id: str, store: Store) -> HTMLResponse:
+def record_page(request: Request, run_id: str, store: Store, _: Reader) -> HTMLResponse:
     """The whole timed record as a printable page."""
     session = store.load(run_id)
     view = session_view(session)
@@ -391,7 +397,7 @@ def record_page(request: Request, run_id: str, store: Store) -> HTMLResponse:
 
 
 @router.get("/runs/{run_id}/record.json", include_in_schema=False)
-def record_json(run_id: str, store: Store) -> Response:
+def record_json(run_id: str, store: Store, _: Reader) -> Response:
     """The record as a JSON download (format ``stentguide.session/1``)."""
     session = store.load(run_id)
     body = {"summary": session.summary(), "session": session.to_dict()}
@@ -403,7 +409,7 @@ def record_json(run_id: str, store: Store) -> Response:
 
 
 @router.get("/runs/{run_id}/record.txt", include_in_schema=False)
-def record_text(run_id: str, store: Store) -> Response:
+def record_text(run_id: str, store: Store, _: Reader) -> Response:
     """The record as plain text, as the command line prints it."""
     session = store.load(run_id)
     return Response(
