@@ -65,17 +65,25 @@ class SessionError(ProtocolError):
     """A session refused an answer, an undo or a resume."""
 
 
+MESSAGE_PROBLEMS = 20
+"""An error's one-line message names at most this many problems and counts the rest."""
+
+
 class InputError(StentguideError):
     """User input is missing, of the wrong type or out of range.
 
     ``problems`` maps each offending field to what is wrong with it, so that a
-    form or a batch report can point at every field at once.
+    form or a batch report can point at every field at once; the message names
+    the first :data:`MESSAGE_PROBLEMS` of them.
     """
 
     def __init__(self, message: str, problems: Mapping[str, str] | None = None) -> None:
         self.problems: dict[str, str] = dict(problems or {})
         if self.problems:
-            detail = "; ".join(f"{field}: {why}" for field, why in self.problems.items())
+            shown = list(self.problems.items())[:MESSAGE_PROBLEMS]
+            detail = "; ".join(f"{field}: {why}" for field, why in shown)
+            if len(self.problems) > len(shown):
+                detail += f"; and {len(self.problems) - len(shown)} more"
             message = f"{message} ({detail})"
         super().__init__(message)
 

@@ -113,7 +113,7 @@ def test_library_lists_every_case(cli: CliRun) -> None:
         (["nope-case"], "unknown training case"),
         (["stent-loss-left-main", "--format", "json"], "--format json needs --choices"),
         (["--choices", "x.json"], "--choices needs a CASE"),
-        (["stent-loss-left-main", "--choices", "missing.json"], "cannot read choices file"),
+        (["stent-loss-left-main", "--choices", "missing.json"], "cannot read the choices file"),
         (["stent-loss-left-main", "--trainee", " "], "trainee: missing"),
     ],
 )

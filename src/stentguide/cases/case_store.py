@@ -195,6 +195,11 @@ class Batch:
         self._actor = actor
         self.added = 0
 
+    @property
+    def connection(self) -> sa.Connection:
+        """The batch's transaction, for other writes that must share its fate."""
+        return self._conn
+
     def add_cases(
         self, items: Iterable[CaseIn | Mapping[str, Any]], progress: Progress | None = None
     ) -> int:

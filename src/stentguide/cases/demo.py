@@ -13,15 +13,20 @@ data file.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sqlalchemy as sa
 
+from stentguide.cases import schema
 from stentguide.cases.literature import load_demo_parameters
 from stentguide.errors import InputError
 from stentguide.progress import Progress
 
-__all__ = ["MAX_DEMO_CASES", "SYNTHETIC_OUTCOME", "demo_cases"]
+if TYPE_CHECKING:
+    from stentguide.cases.registry import Registry
+
+__all__ = ["MAX_DEMO_CASES", "SYNTHETIC_OUTCOME", "demo_cases", "holds_real_data"]
 
 MAX_DEMO_CASES = 5_000_000
 SYNTHETIC_OUTCOME = "synthetic"
@@ -102,3 +107,20 @@ def demo_cases(
     if progress is not None:
         progress(count, count)
     return cases
+
+
+def holds_real_data(registry: Registry, *, demo_user: str) -> bool:
+    """Whether the registry holds any case that is not synthetic, or any user but ``demo_user``.
+
+    A demonstration account (which shows its password) is made only on a
+    database for which this is false.
+    """
+    real_case = sa.select(schema.cases.c.id).where(
+        sa.or_(schema.cases.c.outcome.is_(None), schema.cases.c.outcome != SYNTHETIC_OUTCOME)
+    )
+    other_user = sa.select(schema.users.c.id).where(schema.users.c.username != demo_user)
+    with registry.read() as conn:
+        return (
+            conn.execute(real_case.limit(1)).first() is not None
+            or conn.execute(other_user.limit(1)).first() is not None
+        )

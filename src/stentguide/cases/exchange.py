@@ -3,9 +3,15 @@
 The flat tables have one row per case; the nested fields (lesions, devices,
 complications) are JSON text in their columns, so that a spreadsheet can open
 the file and the round trip is exact. The JSON archive also carries each case's
-protocol runs with their full event logs. An import is all-or-nothing: every
+protocol runs with their full event logs. An import is all-or-nothing, in one
+transaction whatever the format (an archive's cases and runs together): every
 bad row is reported by row number and field, and nothing is saved unless every
-row is good.
+row is good. An import holds at most ``max_rows`` cases (:data:`MAX_IMPORT_ROWS`).
+
+A CSV cell that a spreadsheet would run as a formula (it starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return: the OWASP CSV injection rule)
+is written with a leading ``'``; a cell that starts with ``'`` gets one more, and
+a CSV import takes one off again, so the round trip stays exact.
 
 The columns are the fields of :class:`~stentguide.cases.model.CaseIn`, the one
 declaration of a registry field: a field added there is exported, imported and
@@ -27,11 +33,12 @@ import polars as pl
 from pydantic import ValidationError
 
 from stentguide.cases.audit import check_actor
-from stentguide.cases.case_store import CaseFilter
+from stentguide.cases.case_store import CaseFilter, _validate_cases
 from stentguide.cases.model import CaseIn, StoredCase, nested_fields
 from stentguide.cases.registry import Registry
 from stentguide.cases.search import search_detail
 from stentguide.errors import InputError
+from stentguide.files import MAX_TABLE_BYTES, check_file, read_text_file
 from stentguide.progress import Progress
 from stentguide.protocols.record import SessionRecord
 
@@ -39,6 +46,7 @@ __all__ = [
     "ARCHIVE_FORMAT",
     "COLUMNS",
     "EXPORT_FORMATS",
+    "MAX_IMPORT_ROWS",
     "TableFormat",
     "audit_export",
     "export_archive",
@@ -50,6 +58,10 @@ __all__ = [
 ]
 
 ARCHIVE_FORMAT = "stentguide.archive/1"
+MAX_IMPORT_ROWS = 100_000
+"""The most cases one import may hold, unless the caller says otherwise."""
+_FORMULA = r"^[=+\-@\t\r']"
+"""A CSV cell a spreadsheet could take for a formula (or one already escaped)."""
 COLUMNS = tuple(CaseIn.model_fields)
 """One column per field :class:`CaseIn` declares, in its order."""
 _JSON_COLUMNS = nested_fields()
@@ -125,19 +137,57 @@ def export_table(
     rows = [_flat(case) for case in _counted(registry, where, progress)]
     frame = pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String), orient="row")
     if kind is TableFormat.csv:
-        frame.write_csv(path)
+        _neutralised(frame).write_csv(path)
     else:
         frame.write_parquet(path)
     return frame.height
 
 
-def _read_table(path: Path, kind: TableFormat) -> pl.DataFrame:
+def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to every cell a spreadsheet would run as a formula (CSV export)."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA))
+        .then(pl.concat_str([pl.lit("'"), pl.col(c)]))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in frame.columns
+    )
+
+
+def _restored(frame: pl.DataFrame) -> pl.DataFrame:
+    """Take off the ``'`` that :func:`_neutralised` put before a cell (CSV import)."""
+    escaped = r"^'[=+\-@\t\r']"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(escaped))
+        .then(pl.col(c).str.slice(1))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in frame.columns
+        if frame.schema[c] == pl.String
+    )
+
+
+def _too_many(path: Path, max_rows: int) -> InputError:
+    return InputError(
+        "too many cases in one import",
+        {"rows": f"{path.name} holds more than {max_rows:,} cases; split it into smaller files"},
+    )
+
+
+def _read_table(path: Path, kind: TableFormat, max_rows: int = MAX_IMPORT_ROWS) -> pl.DataFrame:
+    check_file(path, "table")
     try:
         if kind is TableFormat.csv:
-            return pl.read_csv(path, infer_schema=False)
-        return pl.read_parquet(path)
+            frame = _restored(pl.read_csv(path, infer_schema=False, n_rows=max_rows + 1))
+        else:
+            if pl.scan_parquet(path).select(pl.len()).collect().item() > max_rows:
+                raise _too_many(path, max_rows)
+            frame = pl.read_parquet(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError("cannot read the file", {"path": f"{path}: {exc}"}) from None
+    if frame.height > max_rows:
+        raise _too_many(path, max_rows)
+    return frame
 
 
 def check_columns(columns: Iterable[str]) -> None:
@@ -183,13 +233,14 @@ def import_table(
     *,
     actor: str,
     fmt: str | None = None,
+    max_rows: int = MAX_IMPORT_ROWS,
     progress: Progress | None = None,
 ) -> int:
     """Add every case of a CSV or Parquet file, or none; returns how many were added.
 
     ``progress`` hears ``(done, total)`` as in :meth:`CaseStore.add_many`.
     """
-    frame = _read_table(path, TableFormat.of(path, fmt))
+    frame = _read_table(path, TableFormat.of(path, fmt), max_rows)
     problems: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     for _index, row, row_problems in _rows(frame):
@@ -228,53 +279,79 @@ def export_archive(
 
 
 def import_archive(
-    registry: Registry, path: Path, *, actor: str, progress: Progress | None = None
+    registry: Registry,
+    path: Path,
+    *,
+    actor: str,
+    max_rows: int = MAX_IMPORT_ROWS,
+    progress: Progress | None = None,
 ) -> int:
     """Add every case of a JSON archive with its runs; returns how many cases were added.
 
-    Every case and run is validated first and the cases are added in one
-    transaction (all or none); the runs are then stored one by one through the
-    append-only run store, so only a database failure between the two steps
-    could leave cases without their runs.
+    Every case and run is validated first, then the cases and their runs are
+    stored in one transaction: if anything fails, nothing is stored.
     """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError("cannot read the archive", {"path": f"{path}: {exc}"}) from None
+        document = json.loads(read_text_file(path, "archive", max_bytes=MAX_TABLE_BYTES))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "cannot read the archive", {"path": f"{path}: line {exc.lineno}: {exc.msg}"}
+        ) from None
     if not isinstance(document, dict) or document.get("format") != ARCHIVE_FORMAT:
         raise InputError("not a case archive", {"format": f"expected {ARCHIVE_FORMAT!r}"})
     entries = document.get("cases")
     if not isinstance(entries, list):
         raise InputError("not a case archive", {"cases": "expected a list"})
-    cases = [
+    if len(entries) > max_rows:
+        raise _too_many(path, max_rows)
+    cases = _validate_cases(
         {k: v for k, v in entry.items() if k != "runs"} if isinstance(entry, dict) else entry
         for entry in entries
-    ]
+    )
+    runs = _archive_runs(entries)
+    who = check_actor(actor)
+    with registry.cases.batch(actor=who) as batch:
+        added = batch.add_cases(cases, progress)
+        for case, case_runs in zip(cases, runs, strict=True):
+            for run in case_runs:
+                registry.runs.save_in(
+                    batch.connection,
+                    run["session"],
+                    actor=who,
+                    case_uid=case.uid,
+                    outcome_id=run.get("outcome_id"),
+                    outcome_category=run.get("outcome_category"),
+                )
+    return added
+
+
+def _archive_runs(entries: list[Any]) -> list[list[dict[str, Any]]]:
+    """Each archive case's runs, validated; an :class:`InputError` names every bad one."""
     problems: dict[str, str] = {}
+    found: list[list[dict[str, Any]]] = []
     for index, entry in enumerate(entries, start=1):
         runs = entry.get("runs", []) if isinstance(entry, dict) else []
-        for number, run in enumerate(runs if isinstance(runs, list) else [None], start=1):
+        if not isinstance(runs, list):
+            problems[f"case {index}: runs"] = "expected a list"
+            runs = []
+        for number, run in enumerate(runs, start=1):
+            where = f"case {index}: run {number}"
+            if not isinstance(run, dict):
+                problems[where] = "expected an object with a session"
+                continue
+            for key in ("outcome_id", "outcome_category"):
+                if not isinstance(run.get(key), str | None):
+                    problems[f"{where}: {key}"] = "expected text or null"
             try:
-                SessionRecord.model_validate(run.get("session") if isinstance(run, dict) else None)
+                SessionRecord.model_validate(run.get("session"))
             except ValidationError as exc:
                 problems.update(
-                    InputError.from_validation(
-                        "", exc, prefix=f"case {index}: run {number}: "
-                    ).problems
+                    InputError.from_validation("", exc, prefix=f"{where}: ").problems
                 )
+        found.append(runs)
     if problems:
         raise InputError("bad protocol runs in the archive; nothing was imported", problems)
-    added = registry.cases.add_many(cases, actor=actor, progress=progress)
-    for entry in entries:
-        for run in entry.get("runs", []):
-            registry.runs.save(
-                run["session"],
-                actor=actor,
-                case_uid=entry["uid"],
-                outcome_id=run.get("outcome_id"),
-                outcome_category=run.get("outcome_category"),
-            )
-    return added
+    return found
 
 
 def export_format(name: str) -> str:

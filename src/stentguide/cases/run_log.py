@@ -168,6 +168,38 @@ class RunLog:
                 time.sleep(0.01 * (attempt + 1))
         return self.summary(record.session_id)
 
+    def save_in(
+        self,
+        conn: sa.Connection,
+        session: SessionRecord | Mapping[str, Any],
+        *,
+        actor: str,
+        case_uid: str | None = None,
+        outcome_id: str | None = None,
+        outcome_category: str | None = None,
+    ) -> None:
+        """Store a protocol session inside the caller's transaction ``conn``.
+
+        For an import that must store cases and their runs all or none: any
+        failure propagates, and the caller's transaction is rolled back whole.
+        """
+        who = check_actor(actor)
+        try:
+            record = (
+                session
+                if isinstance(session, SessionRecord)
+                else SessionRecord.model_validate(session)
+            )
+        except ValidationError as exc:
+            raise InputError.from_validation("not a valid protocol session", exc) from None
+        self._save_run(
+            conn,
+            record,
+            who=who,
+            case_uid=case_uid,
+            outcome={"outcome_id": outcome_id, "outcome_category": outcome_category},
+        )
+
     @contextmanager
     def _write_raw(self) -> Iterator[sa.Connection]:
         try:

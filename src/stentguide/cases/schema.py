@@ -108,6 +108,7 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", _TZ, nullable=False),
     sa.Column("password_changed_at", _TZ, nullable=False),
+    sa.Column("session_generation", sa.Integer, nullable=False, server_default="0"),
 )
 
 audit_log = sa.Table(

@@ -1,10 +1,12 @@
 """Signed, expiring tokens for the web app: login sessions, CSRF protection and form state.
 
-Both are HMAC-signed with the app's secret key (itsdangerous), so the server
-keeps no token table: a login-session token carries the username and expires
-after ``max_age`` seconds; a CSRF token is bound to one login session and must
-come back with every form that changes data (the synchroniser-token pattern of
-the OWASP CSRF Prevention Cheat Sheet).
+Both are HMAC-signed with the app's secret key (itsdangerous): a login-session token
+carries the username and the user's session generation, and expires after
+``max_age`` seconds; the server ends every session of a user by raising that
+generation (logout, password change, role change, deactivation: see
+:class:`stentguide.cases.users.UserStore`), so a copied token stops working; a CSRF
+token is bound to one login session and must come back with every form that changes
+data (the synchroniser-token pattern of the OWASP CSRF Prevention Cheat Sheet).
 """
 
 from __future__ import annotations
@@ -31,18 +33,27 @@ class TokenSigner:
         self._csrf = URLSafeTimedSerializer(secret_key, salt="stentguide.csrf")
         self._secret_key = secret_key
 
-    def session_token(self, username: str) -> str:
-        """A token that names ``username`` until it expires."""
-        return self._sessions.dumps({"u": username})
+    def session_token(self, username: str, generation: int = 0) -> str:
+        """A token that names ``username`` and its session generation until it expires."""
+        return self._sessions.dumps({"u": username, "g": generation})
 
-    def session_user(self, token: str) -> str | None:
-        """The username in a valid, unexpired session token, else ``None``."""
+    def session_claims(self, token: str) -> tuple[str, int] | None:
+        """The username and session generation of a valid, unexpired token, else ``None``."""
         try:
             data = self._sessions.loads(token, max_age=self.session_seconds)
         except (SignatureExpired, BadSignature):
             return None
-        user = data.get("u") if isinstance(data, dict) else None
-        return user if isinstance(user, str) else None
+        if not isinstance(data, dict):
+            return None
+        user, generation = data.get("u"), data.get("g", 0)
+        if not isinstance(user, str) or not isinstance(generation, int):
+            return None
+        return user, generation
+
+    def session_user(self, token: str) -> str | None:
+        """The username in a valid, unexpired session token, else ``None``."""
+        claims = self.session_claims(token)
+        return claims[0] if claims else None
 
     def csrf_token(self, session_token: str) -> str:
         """A CSRF token for forms shown within one login session."""

@@ -2,9 +2,12 @@
 
 Passwords are hashed with Argon2id (argon2-cffi's defaults follow RFC 9106's
 recommendations); a hash made with weaker parameters is upgraded on the next
-successful login. Roles are ordered: a viewer reads, an operator also records
-cases and runs, an admin also manages users. Usernames are staff logins, never
-patient data.
+successful login. A new password must pass
+:func:`stentguide.cases.passwords.check_password` (length, and not a common or
+breached password). Every change of a user's password, role or status, and every
+logout, raises the user's session generation, which ends the sessions issued before.
+Roles are ordered: a viewer reads, an operator also records cases and runs, an admin
+also manages users. Usernames are staff logins, never patient data.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, check_actor
+from stentguide.cases.passwords import MIN_PASSWORD_LENGTH, check_password
 from stentguide.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -29,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_PASSWORD_LENGTH", "Role", "User", "UserStore"]
 
-MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
 
 
@@ -57,6 +60,7 @@ class User:
     role: Role
     active: bool
     created_at: dt.datetime
+    session_generation: int = 0
 
 
 def _username(username: str) -> str:
@@ -68,11 +72,10 @@ def _username(username: str) -> str:
     return name
 
 
-def _password(password: str) -> str:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            "password too short", {"password": f"at least {MIN_PASSWORD_LENGTH} characters"}
-        )
+def _password(password: str, username: str) -> str:
+    if not isinstance(password, str):
+        raise InputError("bad password", {"password": "must be text"})
+    check_password(password, username=username)
     return password
 
 
@@ -92,6 +95,7 @@ def _user(row: sa.RowMapping) -> User:
         role=Role(row["role"]),
         active=bool(row["active"]),
         created_at=created.replace(tzinfo=dt.UTC) if created.tzinfo is None else created,
+        session_generation=int(row["session_generation"] or 0),
     )
 
 
@@ -105,7 +109,7 @@ class UserStore:
         """Add a user; refuses a username already taken."""
         name, secret, grant, who = (
             _username(username),
-            _password(password),
+            _password(password, username),
             _role(role),
             check_actor(actor),
         )
@@ -189,8 +193,8 @@ class UserStore:
         return _user(row)
 
     def set_password(self, username: str, password: str, *, actor: str) -> None:
-        """Replace a user's password."""
-        secret, who = _password(password), check_actor(actor)
+        """Replace a user's password; the user's existing sessions end."""
+        secret, who = _password(password, username), check_actor(actor)
         self._update(
             username,
             who,
@@ -199,6 +203,11 @@ class UserStore:
             password_hash=_hasher.hash(secret),
             password_changed_at=dt.datetime.now(dt.UTC),
         )
+
+    def end_sessions(self, username: str, *, actor: str) -> User:
+        """End every login session of a user (logout, or an admin's decision)."""
+        self._update(username, check_actor(actor), "end_sessions", {})
+        return self.get(username)
 
     def set_role(self, username: str, role: Role | str, *, actor: str) -> User:
         """Change a user's role."""
@@ -210,7 +219,10 @@ class UserStore:
         return self.get(username)
 
     def set_active(self, username: str, active: bool, *, actor: str) -> User:
-        """Deactivate (or reactivate) a user; a deactivated user cannot log in."""
+        """Deactivate (or reactivate) a user; a deactivated user cannot log in.
+
+        Like every change here, it ends the user's existing sessions.
+        """
         self._update(
             username, check_actor(actor), "activate" if active else "deactivate", {}, active=active
         )
@@ -221,7 +233,9 @@ class UserStore:
     ) -> None:
         with self.registry.engine.begin() as conn:
             done = conn.execute(
-                schema.users.update().where(schema.users.c.username == username).values(**values)
+                schema.users.update()
+                .where(schema.users.c.username == username)
+                .values(session_generation=schema.users.c.session_generation + 1, **values)
             )
             if done.rowcount != 1:
                 raise NotFoundError("user", username, "username")

@@ -18,6 +18,7 @@ import typer
 from stentguide import leaflets
 from stentguide.cli._common import handle_errors, print_json
 from stentguide.errors import InputError
+from stentguide.files import read_text_file
 
 __all__ = ["register"]
 
@@ -31,10 +32,7 @@ class LeafletFormat(enum.StrEnum):
 
 
 def _read_plan(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("cannot read the plan file", {"plan": f"{path}: {exc.strerror}"}) from None
+    raw = read_text_file(path, "plan")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:

@@ -25,6 +25,7 @@ from stentguide.cli._common import (
 )
 from stentguide.cli._registry import DB_HELP
 from stentguide.errors import InputError, SessionError
+from stentguide.files import read_text_file
 
 if TYPE_CHECKING:
     from stentguide.cases import Registry
@@ -142,9 +143,9 @@ def _roles_text(protocol: Protocol) -> str:
 
 def _load_json_file(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"cannot read {what} {path}: {exc.strerror}")
+        return json.loads(read_text_file(path, what))
+    except InputError as exc:
+        fail(str(exc))
     except json.JSONDecodeError as exc:
         fail(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}")
 

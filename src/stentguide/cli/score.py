@@ -21,6 +21,7 @@ from stentguide.cli._common import (
 )
 from stentguide.cli._progress import progress_bar
 from stentguide.errors import InputError
+from stentguide.files import check_file
 
 if TYPE_CHECKING:
     from stentguide.risk import ScoreResult
@@ -218,6 +219,7 @@ def _file(
     params: dict[str, str],
     fmt: OutputFormat,
 ) -> None:
+    check_file(input_path, "input")
     from stentguide.risk import score_file
 
     with progress_bar(f"scoring {name}", "rows") as progress:

@@ -11,7 +11,6 @@ shows.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +30,7 @@ from stentguide.cli._common import (
 )
 from stentguide.cli._registry import DB_HELP, existing_db
 from stentguide.errors import InputError
+from stentguide.files import read_text_file
 from stentguide.knowledge import parse_yaml
 from stentguide.training import (
     AttemptStore,
@@ -55,10 +55,7 @@ _STATUS_STYLE = {"kept": "green", "broken": "bold red", "not-tested": "dim"}
 
 def _read_choices(path: Path) -> list[Any]:
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot read choices file {path}: {exc.strerror}")
-    try:
+        text = read_text_file(path, "choices file")
         data = parse_yaml(text, f"choices file {path}", error=InputError)
     except InputError as exc:
         fail(str(exc))

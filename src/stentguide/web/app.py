@@ -5,7 +5,9 @@ content when asked, serves the vendored static files, installs the error
 handlers and includes every routes module it finds (each exposes ``router``
 and, optionally, ``NAV`` links; see ``docs/web.md``). Page routes are left out of
 the OpenAPI document, which describes the JSON API under ``/api/`` and the CDS Hooks
-endpoints under ``/cds-services`` (paths fixed by that specification) only.
+endpoints under ``/cds-services`` (paths fixed by that specification) only. In front
+of every route sit the request size limit (:mod:`stentguide.web.limits`) and the
+security headers (:mod:`stentguide.web.headers`); see ``docs/security.md``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from fastapi.staticfiles import StaticFiles
 from stentguide import DISCLAIMER, __version__
 from stentguide.cases import Registry
 from stentguide.web import routes as routes_package
+from stentguide.web.apidocs import install_api_docs
 from stentguide.web.auth import install_login
 from stentguide.web.errors import install_error_handlers
+from stentguide.web.headers import SecurityHeadersMiddleware
+from stentguide.web.limits import BodyLimitMiddleware
 from stentguide.web.navigation import NavLink
 from stentguide.web.openapi import document_error_responses
 from stentguide.web.settings import Settings
@@ -85,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     modules = route_modules()
     nav: list[NavLink] = sorted(link for m in modules for link in getattr(m, "NAV", ()))
@@ -96,6 +103,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_error_responses(app)
     install_login(app)
+    if settings.docs_enabled:
+        install_api_docs(app)
+    app.state.oidc = None
+    if settings.oidc is not None:
+        from stentguide.web.oidc import install_oidc
+
+        install_oidc(app, settings.oidc)
     for module in modules:
         app.include_router(module.router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

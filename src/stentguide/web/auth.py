@@ -7,19 +7,23 @@ cases (the case pages, import and export, the quality dashboard) need a login,
 and managing users needs the admin role (roles are ordered viewer < operator < admin, see
 :class:`stentguide.cases.users.Role`).
 
-A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token
-signed by :class:`stentguide.cases.tokens.TokenSigner` with the app's secret
-key; it names the user and expires after the signer's ``session_seconds`` (the
-server checks the age, so the login page can say that a session has ended). The server keeps no
-session table. Every form that changes data carries a CSRF token bound to the
-login session (OWASP synchroniser-token pattern); the login form itself carries
-one bound to a random pre-login cookie, so a third-party page cannot log a
-browser into someone else's account.
+A login sets an HttpOnly, SameSite=Lax browser-session cookie holding a token signed
+by :class:`stentguide.cases.tokens.TokenSigner` with the app's secret key; it names
+the user and expires after the signer's ``session_seconds`` (the server checks the
+age, so the login page can say that a session has ended). The token also carries the
+user's session generation, and the server accepts it only while the user's
+generation is unchanged: logout, a password change, a role change and deactivation
+raise it, so a copied cookie stops working at once. Every form that changes data
+carries a CSRF token bound to the login session (OWASP synchroniser-token pattern);
+the login form itself carries one bound to a random pre-login cookie, so a
+third-party page cannot log a browser into someone else's account.
 
 :func:`install_login` adds the middleware that names the logged-in user as the
 audit actor (``request.state.actor``) for every route, the handler that sends a
-page request without a valid login to the login page, and, in demo mode, a demo
-admin account whose password is made afresh at every start.
+page request without a valid login to the login page, the login throttle, and,
+in demo mode on a database that holds no real cases, a demo admin account whose
+password is made afresh at every start. Started without demo mode, the app
+deactivates a demo admin left from an earlier demo start.
 """
 
 from __future__ import annotations
@@ -38,12 +42,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stentguide.cases import Registry
+from stentguide.cases.demo import holds_real_data
 from stentguide.cases.tokens import TokenSigner
 from stentguide.cases.users import Role, User, UserStore
 from stentguide.errors import InputError, StentguideError
 from stentguide.web.demo_login import DemoAutoLogin, demo_database_in_use
 from stentguide.web.deps import ACTOR_STATE
 from stentguide.web.errors import is_api
+from stentguide.web.throttle import LoginThrottle
 
 __all__ = [
     "CSRF_FIELD",
@@ -59,6 +65,7 @@ __all__ = [
     "login_csrf",
     "require",
     "require_form",
+    "retire_demo_admin",
     "safe_next",
     "token_signer",
 ]
@@ -84,10 +91,15 @@ class Login:
 
 @dataclass(frozen=True)
 class DemoLogin:
-    """The demo admin account made at start in demo mode (shown on the login page)."""
+    """The demo admin account made at start in demo mode (shown on the login page).
+
+    ``generation`` is the account's session generation: a session token made for
+    it must carry it (``token_signer(app).session_token(username, generation)``).
+    """
 
     username: str
     password: str
+    generation: int = 0
 
 
 class LoginRequiredError(StentguideError):
@@ -116,12 +128,12 @@ def _registry(app: Any) -> Registry:
     return value
 
 
-def _active_user(registry: Registry, username: str) -> User | None:
+def _active_user(registry: Registry, username: str, generation: int) -> User | None:
     try:
         user = UserStore(registry).get(username)
     except InputError:
         return None
-    return user if user.active else None
+    return user if user.active and user.session_generation == generation else None
 
 
 class _LoginMiddleware:
@@ -137,10 +149,10 @@ class _LoginMiddleware:
             token = request.cookies.get(SESSION_COOKIE)
             if token:
                 signer = token_signer(self.owner)
-                name = signer.session_user(token)
+                claims = signer.session_claims(token)
                 user = (
-                    await run_in_threadpool(_active_user, _registry(self.owner), name)
-                    if name
+                    await run_in_threadpool(_active_user, _registry(self.owner), *claims)
+                    if claims
                     else None
                 )
                 if user is None:
@@ -233,7 +245,13 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return response
 
 
-def _demo_admin(registry: Registry) -> DemoLogin:
+def _demo_admin(registry: Registry) -> DemoLogin | None:
+    if holds_real_data(registry, demo_user=DEMO_ADMIN):
+        sys.stderr.write(
+            "demo mode: this database holds real cases or users, so no demo account is "
+            "made; log in with a real account\n"
+        )
+        return None
     users = UserStore(registry)
     password = secrets.token_urlsafe(12)
     try:
@@ -246,7 +264,7 @@ def _demo_admin(registry: Registry) -> DemoLogin:
             users.set_role(DEMO_ADMIN, Role.admin, actor="demo")
         if not existing.active:
             users.set_active(DEMO_ADMIN, True, actor="demo")
-    return DemoLogin(DEMO_ADMIN, password)
+    return DemoLogin(DEMO_ADMIN, password, users.get(DEMO_ADMIN).session_generation)
 
 
 def install_login(app: FastAPI) -> None:
@@ -257,15 +275,39 @@ def install_login(app: FastAPI) -> None:
     """
     app.add_middleware(_LoginMiddleware, owner=app)
     app.add_exception_handler(LoginRequiredError, _login_required)
+    settings = app.state.settings
+    app.state.login_throttle = LoginThrottle(
+        settings.login_attempts, settings.login_window_seconds
+    )
     app.state.demo_login = None
-    if app.state.settings.demo:
+    if settings.demo:
         demo = _demo_admin(_registry(app))
         app.state.demo_login = demo
-        if demo_database_in_use(app):
-            app.add_middleware(
-                DemoAutoLogin, owner=app, username=demo.username, cookie=SESSION_COOKIE
+        if demo is not None:
+            if demo_database_in_use(app):
+                app.add_middleware(
+                    DemoAutoLogin,
+                    owner=app,
+                    username=demo.username,
+                    generation=demo.generation,
+                    cookie=SESSION_COOKIE,
+                )
+            sys.stderr.write(
+                f"demo mode: log in as {demo.username!r} with password {demo.password!r} "
+                "(synthetic data only; a new password at every start)\n"
             )
-        sys.stderr.write(
-            f"demo mode: log in as {demo.username!r} with password {demo.password!r} "
-            "(synthetic data only; a new password at every start)\n"
-        )
+    else:
+        retire_demo_admin(_registry(app))
+
+
+def retire_demo_admin(registry: Registry) -> bool:
+    """Deactivate a demo admin left by an earlier demo start; whether one was."""
+    users = UserStore(registry)
+    try:
+        existing = users.get(DEMO_ADMIN)
+    except InputError:
+        return False
+    if not existing.active:
+        return False
+    users.set_active(DEMO_ADMIN, False, actor="system")
+    return True

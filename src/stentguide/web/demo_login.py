@@ -27,11 +27,14 @@ def demo_database_in_use(app: FastAPI) -> bool:
 class DemoAutoLogin:
     """Adds the demo admin's session cookie to a request that has none (pure ASGI)."""
 
-    def __init__(self, app: ASGIApp, owner: FastAPI, username: str, cookie: str) -> None:
+    def __init__(
+        self, app: ASGIApp, owner: FastAPI, username: str, cookie: str, generation: int = 0
+    ) -> None:
         self.app = app
         self.owner = owner
         self.username = username
         self.cookie = cookie
+        self.generation = generation  # the demo admin's: a token without it is refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
@@ -46,7 +49,7 @@ class DemoAutoLogin:
             return
         from stentguide.web.auth import token_signer
 
-        token = token_signer(self.owner).session_token(self.username)
+        token = token_signer(self.owner).session_token(self.username, self.generation)
         pair = f"{self.cookie}={token}"
         headers = [(k, v) for k, v in headers if k != b"cookie"]
         headers.append((b"cookie", (f"{raw}; {pair}" if raw else pair).encode("latin-1")))

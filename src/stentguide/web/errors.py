@@ -26,6 +26,7 @@ from stentguide.errors import (
     StoreError,
     UnknownNameError,
 )
+from stentguide.web.limits import truncate_list, truncate_problems
 from stentguide.web.templating import render
 
 __all__ = ["NotFoundError", "field_errors", "install_error_handlers", "is_api"]
@@ -91,20 +92,35 @@ async def _stentguide_error(request: Request, exc: Exception) -> Response:
     status = _status(exc)
     if is_api(request):
         if isinstance(exc, InputError) and status != 404:
-            detail: Any = field_errors(exc)
+            detail: Any = truncate_list(field_errors(exc))
         else:
             detail = str(exc)
         return JSONResponse({"detail": detail}, status_code=status)
-    problems = exc.problems if isinstance(exc, InputError) and status != 404 else {}
-    return _page(request, status, str(exc), problems)
+    problems = (
+        truncate_problems(exc.problems) if isinstance(exc, InputError) and status != 404 else {}
+    )
+    return _page(request, status, _short(exc, problems), problems)
+
+
+def _short(exc: StentguideError, problems: dict[str, str]) -> str:
+    """The error's message, without the list of problems when that list was cut."""
+    if isinstance(exc, InputError) and len(problems) < len(exc.problems) and problems:
+        return str(exc).split(" (", 1)[0]
+    return str(exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
-        for e in exc.errors()
-    ]
+    errors = truncate_list(
+        [
+            {
+                "loc": list(e.get("loc", ()))[:8],
+                "msg": str(e.get("msg", ""))[:500],
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ]
+    )
     if is_api(request):
         return JSONResponse({"detail": errors}, status_code=422)
     problems = {".".join(str(p) for p in e["loc"][1:]) or "request": e["msg"] for e in errors}

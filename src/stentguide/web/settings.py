@@ -16,7 +16,7 @@ import platformdirs
 
 from stentguide.cases.database import DB_ENV, resolve_database_url
 
-__all__ = ["SECRET_KEY_ENV", "Settings", "demo_database_url"]
+__all__ = ["SECRET_KEY_ENV", "OidcSettings", "Settings", "demo_database_url"]
 
 SECRET_KEY_ENV = "STENTGUIDE_SECRET_KEY"
 
@@ -27,8 +27,27 @@ def demo_database_url() -> str:
     return f"sqlite:///{folder / 'demo.sqlite'}"
 
 
+_PROCESS_KEY = secrets.token_urlsafe(48)
+
+
 def _secret_key() -> str:
-    return os.environ.get(SECRET_KEY_ENV) or secrets.token_urlsafe(48)
+    return os.environ.get(SECRET_KEY_ENV) or _PROCESS_KEY
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on: where the OpenID Connect provider is and who this app is to it."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    username_claim: str = "preferred_username"
+    scope: str = "openid profile email"
+
+    @property
+    def metadata_url(self) -> str:
+        """The provider's discovery document."""
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,25 @@ class Settings:
         random key per process, which logs everyone out at restart).
     ``anonymous_actor``
         Who the audit log names for a change made without a login.
+    ``max_body_bytes``
+        The largest request body accepted (413 above it, refused before it is read).
+    ``max_upload_bytes``
+        The largest file the import form accepts (spooled to disk, never held whole).
+    ``max_import_rows``
+        The most cases one import may hold.
+    ``production``
+        Refuse to start with a default secret key, a demo account or an exposed
+        plain-HTTP bind (see :func:`stentguide.web.production.check_production`), and
+        serve no interactive API docs unless ``docs`` is set.
+    ``docs``
+        Serve the interactive API docs at ``/docs`` (self-hosted assets); ``None``
+        means on, except in production.
+    ``oidc``
+        Single sign-on with an OpenID Connect provider (:mod:`stentguide.web.oidc`);
+        ``None`` (the default) means local passwords only.
+    ``login_attempts``
+        Failed logins allowed per account, and (times four) per address, in
+        ``login_window_seconds`` before further attempts are refused with 429.
     ``cds_fhir_servers``
         The FHIR servers (base URLs) the CDS Hooks service may read with a client's
         ``fhirAuthorization`` when prefetched data is missing. Empty (the default): it
@@ -59,7 +97,25 @@ class Settings:
     demo_cases: int = 500
     secret_key: str = field(default_factory=_secret_key, repr=False)
     anonymous_actor: str = "web"
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_import_rows: int = 100_000
+    production: bool = False
+    docs: bool | None = None
+    login_attempts: int = 5
+    login_window_seconds: int = 15 * 60
+    oidc: OidcSettings | None = None
     cds_fhir_servers: tuple[str, ...] = ()
+
+    @property
+    def secret_key_is_default(self) -> bool:
+        """Whether the key is the per-process random default (no key was configured)."""
+        return self.secret_key == _PROCESS_KEY
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether ``/docs`` is served."""
+        return (not self.production) if self.docs is None else self.docs
 
     def resolved_database_url(self) -> str:
         """The URL the registry is opened at, following the order documented above."""

@@ -15,8 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from stentguide.cases import Registry
+from stentguide.cases.exchange import MAX_IMPORT_ROWS
 from stentguide.cases.model import CaseIn
 from stentguide.errors import InputError
+from stentguide.files import MAX_TABLE_BYTES, read_text_file
 from stentguide.interop._common import validated
 from stentguide.interop.registry.mapping import CASE_SYSTEM
 from stentguide.interop.runs import PATIENT_SYSTEM, REGISTRY_SYSTEM
@@ -162,11 +164,17 @@ def _check(case: dict[str, Any], where: str) -> dict[str, str]:
     return {}
 
 
-def import_fhir(registry: Registry, path: Path, *, actor: str) -> int:
-    """Add every case of a FHIR export (a Bundle of case Bundles, or one case Bundle)."""
+def import_fhir(
+    registry: Registry, path: Path, *, actor: str, max_rows: int = MAX_IMPORT_ROWS
+) -> int:
+    """Add every case of a FHIR export (a Bundle of case Bundles, or one case Bundle).
+
+    The file is size-checked and must be UTF-8 (:mod:`stentguide.files`); it may hold
+    at most ``max_rows`` cases, all stored in one transaction or none.
+    """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        document = json.loads(read_text_file(path, "FHIR file", max_bytes=MAX_TABLE_BYTES))
+    except json.JSONDecodeError as exc:
         raise InputError("cannot read the FHIR file", {"path": f"{path}: {exc}"}) from None
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         raise InputError("not a FHIR Bundle", {"resourceType": "expected Bundle"})
@@ -182,6 +190,11 @@ def import_fhir(registry: Registry, path: Path, *, actor: str) -> int:
         if isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == "Bundle"
     ]
     bundles = inner or [document]
+    if len(bundles) > max_rows:
+        raise InputError(
+            "too many cases in one import",
+            {"rows": f"{path.name} holds more than {max_rows:,} cases; split it"},
+        )
     problems: dict[str, str] = {}
     cases = []
     for number, bundle in enumerate(bundles, start=1):

@@ -2,7 +2,10 @@
 
 Passwords are checked by :class:`stentguide.cases.users.UserStore` (Argon2id);
 the session cookie and the CSRF tokens come from :mod:`stentguide.web.auth`.
-A failed login says only that the username or password is wrong, never which.
+A failed login says only that the username or password is wrong, never which;
+too many failures for an account or from an address are refused with 429
+(:mod:`stentguide.web.throttle`). Logging out ends every session of the user
+(the session generation is raised), and so does a change of password.
 Every change to a user is audited by the user store with the admin's name.
 """
 
@@ -15,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.cases import Registry
-from stentguide.cases.users import MIN_PASSWORD_LENGTH, Role, UserStore
+from stentguide.cases.users import MIN_PASSWORD_LENGTH, Role, User, UserStore
 from stentguide.errors import InputError
 from stentguide.web.auth import (
     CSRF_FIELD,
@@ -33,6 +36,7 @@ from stentguide.web.auth import (
 from stentguide.web.deps import registry
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
+from stentguide.web.throttle import LoginThrottle
 
 router = APIRouter()
 NAV = (NavLink(90, "Account", "/account"),)
@@ -72,6 +76,7 @@ def _login_page(
             "logged_out": query.get("logged_out") == "1",
             "login": current_login(request),
             "demo_login": request.app.state.demo_login,
+            "oidc": request.app.state.oidc is not None,
         },
         status_code=status_code,
         title="Log in",
@@ -111,8 +116,25 @@ async def login(request: Request, db: Db) -> Response:
             request, next_path=next_path, username=username, problems=problems, status_code=422
         )
     assert isinstance(password, str)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(username, address)
+    if wait:
+        refused = _login_page(
+            request,
+            next_path=next_path,
+            username=username,
+            message=(
+                "Too many failed logins for this account or from this address. "
+                f"Try again in {-(-wait // 60)} minute(s), or ask an admin."
+            ),
+            status_code=429,
+        )
+        refused.headers["retry-after"] = str(wait)
+        return refused
     user = await run_in_threadpool(UserStore(db).authenticate, username, password)
     if user is None:
+        throttle.failed(username, address)
         return _login_page(
             request,
             next_path=next_path,
@@ -120,22 +142,29 @@ async def login(request: Request, db: Db) -> Response:
             message="Wrong username or password, or the account is deactivated.",
             status_code=401,
         )
+    throttle.succeeded(username)
     response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(request, response, user)
+    response.delete_cookie(PRELOGIN_COOKIE, path="/login")
+    return response
+
+
+def set_session_cookie(request: Request, response: Response, user: User) -> None:
+    """Log ``user`` in on this browser: the session cookie for their current generation."""
     response.set_cookie(
         SESSION_COOKIE,
-        signer.session_token(user.username),
+        token_signer(request.app).session_token(user.username, user.session_generation),
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
         path="/",
     )
-    response.delete_cookie(PRELOGIN_COOKIE, path="/login")
-    return response
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(_login: ViewerForm) -> Response:
-    """End the session in this browser."""
+def logout(login: ViewerForm, db: Db) -> Response:
+    """Log out: every session of this user ends, so a copied cookie no longer works."""
+    UserStore(db).end_sessions(login.username, actor=login.username)
     response = RedirectResponse("/login?logged_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -193,7 +222,10 @@ async def change_own_password(request: Request, login: ViewerForm, db: Db) -> Re
     except InputError as exc:
         problems = {("new_password" if k == "password" else k): v for k, v in exc.problems.items()}
         return _account_page(request, login, problems=problems, status_code=422)
-    return RedirectResponse("/account?done=password", status_code=303)
+    # every other session of the user has ended; this browser gets a fresh one
+    response = RedirectResponse("/account?done=password", status_code=303)
+    set_session_cookie(request, response, users.get(login.username))
+    return response
 
 
 def _users_page(

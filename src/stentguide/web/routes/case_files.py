@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,12 +23,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.cases.exchange import export_cases, export_format, import_archive, import_table
 from stentguide.cases.search import parse_search
-from stentguide.errors import InputError
+from stentguide.errors import InputError, StoreError
 from stentguide.web.auth import Login
 from stentguide.web.routes._registry import Db, OperatorForm, OperatorPage, Viewer
 from stentguide.web.templating import render
 
 router = APIRouter()
+_CHUNK = 1024 * 1024
+"""Uploads are copied to the import's temporary file a MiB at a time."""
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -104,16 +107,29 @@ async def import_cases(
             problems={"file": f"{file.filename!r}: name a .csv, .parquet or .json file"},
             status_code=422,
         )
-    content = await file.read()
     name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(file.filename).name)[-100:]
+    max_rows = request.app.state.settings.max_import_rows
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        path.write_bytes(content)
+        # the parser has spooled the upload to disk; copy it in chunks, never whole
+        await run_in_threadpool(_copy_upload, file, path)
         try:
             importer = import_archive if suffix == ".json" else import_table
-            added = await run_in_threadpool(importer, db, path, actor=login.username)
+            added = await run_in_threadpool(
+                importer, db, path, actor=login.username, max_rows=max_rows
+            )
         except InputError as exc:
             return _import_page(
                 request, login, problems=exc.problems, message=str(exc), status_code=422
             )
+        except StoreError as exc:  # the registry refused it (a run of another case...)
+            return _import_page(
+                request, login, message=f"{exc}; nothing was imported", status_code=409
+            )
     return RedirectResponse(f"/cases/import?imported={added}", status_code=303)
+
+
+def _copy_upload(upload: UploadFile, path: Path) -> None:
+    upload.file.seek(0)
+    with path.open("wb") as target:
+        shutil.copyfileobj(upload.file, target, _CHUNK)

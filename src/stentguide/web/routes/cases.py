@@ -49,6 +49,10 @@ def _query_string(values: Mapping[str, str], **extra: str | int) -> str:
 # ---------------------------------------------------------------------- list
 
 
+MAX_PAGE = 1_000_000
+"""The last page number a search may ask for."""
+
+
 @router.get("/cases", include_in_schema=False)
 def cases_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
     """Cases matching the search, newest first, a page at a time."""
@@ -57,6 +61,9 @@ def cases_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
         page = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         problems["page"] = "must be a whole number"
+        page = 1
+    if page > MAX_PAGE:  # an offset past what the databases' integers hold
+        problems["page"] = f"must be 1 to {MAX_PAGE:,}"
         page = 1
     found: list[StoredCase] = []
     total = 0

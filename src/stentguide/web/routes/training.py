@@ -7,17 +7,25 @@ Python API resumes with :meth:`Play.from_dict`), so nothing is kept in the
 server between choices; a finished play is scored with the one scoring model,
 stored in the registry database, and the browser is redirected to its debrief
 (POST-redirect-GET, so a reload never stores an attempt twice).
+
+Playing needs no login (teaching mode: the cases are invented and hold no
+patient data). Stored attempts and scores do: listing or reading them, and a
+trainee's progress, need a login; the browser that has just finished a play
+gets its own debrief through a signed key in the redirect, valid for that one
+attempt for the session lifetime.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.cases import Registry
+from stentguide.cases.users import Role
 from stentguide.errors import InputError
 from stentguide.references import reference
 from stentguide.training import (
@@ -35,7 +43,7 @@ from stentguide.training import (
 )
 from stentguide.training.debrief import expert_steps
 from stentguide.training.store import validate_trainee
-from stentguide.web.auth import token_signer
+from stentguide.web.auth import Login, require, token_signer
 from stentguide.web.deps import registry
 from stentguide.web.lookup import AttemptInPath, TrainingCaseInPath, find_or_404
 from stentguide.web.navigation import NavLink
@@ -43,11 +51,14 @@ from stentguide.web.templating import render
 
 _PLAY_SEAL = "training-play"
 """The play in progress travels in the page, signed so that a trainee cannot edit it."""
+_DEBRIEF_SEAL = "training-debrief"
+"""The key that lets the browser that finished a play read its debrief without a login."""
 
 router = APIRouter()
 NAV = (NavLink(50, "Training", "/training"),)
 
 Reg = Annotated[Registry, Depends(registry)]
+Viewer = Annotated[Login, Depends(require(Role.viewer))]
 
 
 def _store(reg: Registry) -> AttemptStore:
@@ -101,6 +112,7 @@ def api_score(body: ScoreIn) -> Score:
 @router.get("/api/training/attempts", tags=["training"])
 def api_attempts(
     reg: Reg,
+    _login: Viewer,
     trainee: Annotated[str | None, Query(max_length=64)] = None,
     case: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
@@ -110,7 +122,7 @@ def api_attempts(
 
 
 @router.get("/api/training/attempts/{attempt_id}", tags=["training"])
-def api_attempt(attempt: AttemptInPath) -> StoredAttempt:
+def api_attempt(_login: Viewer, attempt: AttemptInPath) -> StoredAttempt:
     """One stored attempt with its choices, timestamps and score breakdown."""
     return attempt
 
@@ -127,6 +139,7 @@ def library_page(
     attempts: list[StoredAttempt] = []
     who = trainee.strip() if trainee else None
     if who:
+        require(Role.viewer)(request)
         store = _store(reg)
         progress = {row.case_id: row for row in store.progress(who)}
         attempts = store.list_attempts(trainee_id=who, limit=20)
@@ -208,7 +221,10 @@ async def choose(request: Request, case: TrainingCaseInPath, reg: Reg) -> Respon
     if play.end is None:
         return _play_page(request, play, trainee)
     stored = _store(reg).save(trainee, debrief(play))
-    return RedirectResponse(f"/training/attempts/{stored.id}", status_code=303)
+    key = token_signer(request.app).seal(stored.id, _DEBRIEF_SEAL)
+    return RedirectResponse(
+        f"/training/attempts/{stored.id}?{urlencode({'key': key})}", status_code=303
+    )
 
 
 def _reading(case: TrainingCase) -> list[dict[str, str]]:
@@ -216,8 +232,15 @@ def _reading(case: TrainingCase) -> list[dict[str, str]]:
 
 
 @router.get("/training/attempts/{attempt_id}", include_in_schema=False)
-def debrief_page(request: Request, attempt: AttemptInPath) -> HTMLResponse:
-    """The debrief of a stored attempt: both paths, key messages, score, time, reading."""
+def debrief_page(request: Request, attempt_id: str, reg: Reg) -> HTMLResponse:
+    """The debrief of a stored attempt: both paths, key messages, score, time, reading.
+
+    It needs a login, or the key given to the browser that finished the play.
+    """
+    key = request.query_params.get("key", "")
+    if token_signer(request.app).unseal(key, _DEBRIEF_SEAL) != attempt_id:
+        require(Role.viewer)(request)
+    attempt = find_or_404("attempt", attempt_id, _store(reg).get)
     case = find_or_404("training case", attempt.case_id, get_case)
     score = Score.model_validate(attempt.score)
     trainee_steps = []
