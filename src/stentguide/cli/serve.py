@@ -74,7 +74,6 @@ def serve(
     from stentguide.web.oidc import oidc_from_env
     from stentguide.web.production import check_no_demo_account, check_production
 
-    existing_db(db)
     if (tls_certfile is None) != (tls_keyfile is None):
         raise typer.BadParameter("give both --tls-certfile and --tls-keyfile, or neither")
     tls = tls_certfile is not None
@@ -88,6 +87,7 @@ def serve(
     )
     if production:
         check_production(settings, host=host, tls=tls, behind_proxy=behind_proxy)
+    existing_db(db)
     app = create_app(settings)  # a bad database is reported (exit 2) before the port is taken
     if production:
         try:
