@@ -121,6 +121,16 @@ class StoredRun:
     created_by: str
 
 
+def _as_record(session: SessionRecord | Mapping[str, Any]) -> SessionRecord:
+    """The session in the wire format; an :class:`InputError` names each bad field."""
+    if isinstance(session, SessionRecord):
+        return session
+    try:
+        return SessionRecord.model_validate(session)
+    except ValidationError as exc:
+        raise InputError.from_validation("not a valid protocol session", exc) from None
+
+
 class RunLog:
     """The protocol runs of one registry (``registry.runs``)."""
 
@@ -143,14 +153,7 @@ class RunLog:
         event is refused with :class:`StoreError`.
         """
         who = check_actor(actor)
-        try:
-            record = (
-                session
-                if isinstance(session, SessionRecord)
-                else SessionRecord.model_validate(session)
-            )
-        except ValidationError as exc:
-            raise InputError.from_validation("not a valid protocol session", exc) from None
+        record = _as_record(session)
         for attempt in range(_RUN_RETRIES):
             try:
                 with self._write_raw() as conn:
@@ -184,14 +187,7 @@ class RunLog:
         failure propagates, and the caller's transaction is rolled back whole.
         """
         who = check_actor(actor)
-        try:
-            record = (
-                session
-                if isinstance(session, SessionRecord)
-                else SessionRecord.model_validate(session)
-            )
-        except ValidationError as exc:
-            raise InputError.from_validation("not a valid protocol session", exc) from None
+        record = _as_record(session)
         self._save_run(
             conn,
             record,

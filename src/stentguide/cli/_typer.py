@@ -1,6 +1,6 @@
 """Two adjustments to Typer, applied once when the command line starts.
 
-1. Plain help: placeholders a clinician reads (``TEXT``, ``FILE``,
+1. Plain help: metavars a clinician reads (``TEXT``, ``FILE``,
    ``text|json``), never Python types. Typer shows each parameter's Python type
    (``<bool>``, ``<list[str]>``) and a required argument as ``{name}``; here a
    flag shows nothing, a choice its choices, the rest ``INTEGER``, ``NUMBER``,
