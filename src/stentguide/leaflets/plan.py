@@ -43,7 +43,7 @@ MAX_ANTIPLATELET_MONTHS = 12
 _EARLIEST = dt.date(2000, 1, 1)
 _LATEST = dt.date(2099, 12, 31)
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]+)*$")
-_PHONE = re.compile(r"^\+?[0-9(][0-9 .\-()]{2,23}$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 .\-()]{1,22}[0-9)]$")
 
 
 class Access(enum.StrEnum):
