@@ -420,7 +420,7 @@ class CaseStore:
         return [
             StoredCase.model_validate(
                 {
-                    **{k: row[k] for k in row if k != "id"},
+                    **{k: row[k] for k in row if k not in ("id", "procedure_year")},
                     "created_at": as_utc(row["created_at"]),
                     "updated_at": as_utc(row["updated_at"]),
                     "complications": comps.get(row["id"], []),
