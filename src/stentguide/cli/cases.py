@@ -102,10 +102,14 @@ def searched(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None
     return decorate
 
 
-def _warn_synthetic(registry: Registry, where: CaseFilter, total: int) -> str | None:
+def _warn_synthetic(
+    registry: Registry, where: CaseFilter, total: int, synthetic: int | None = None
+) -> str | None:
     from stentguide.cases.search import count_synthetic, synthetic_warning
 
-    warning = synthetic_warning(count_synthetic(registry, where), total)
+    if synthetic is None:
+        synthetic = count_synthetic(registry, where)
+    warning = synthetic_warning(synthetic, total)
     if warning:
         err_console.print(f"[yellow]warning: {warning}[/yellow]")
     return warning
@@ -330,6 +334,7 @@ def stats(
     Example: stentguide cases stats --by year --interval exact --plot rates.png
     """
     from stentguide.cases.analytics import Grouping, IntervalMethod, compare, registry_rates
+    from stentguide.cases.counts import registry_counts
     from stentguide.errors import UnknownNameError
 
     try:
@@ -343,8 +348,9 @@ def stats(
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
     with open_registry(db) as registry:
-        comparisons = compare(registry_rates(registry, where, grouping, method))
-        warning = _warn_synthetic(registry, where, registry.cases.count(where))
+        counts = registry_counts(registry, where)
+        comparisons = compare(registry_rates(registry, by=grouping, method=method, counts=counts))
+        warning = _warn_synthetic(registry, where, counts.total, counts.synthetic)
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
