@@ -62,7 +62,10 @@ def _group(case: StoredCase, by: Grouping) -> str | None:
     return None
 
 
-def _row_wise(cases: list[StoredCase], by: Grouping) -> dict[tuple[str, str | None], tuple[int, int]]:
+Expected = dict[tuple[str, str | None], tuple[int, int]]
+
+
+def _row_wise(cases: list[StoredCase], by: Grouping) -> Expected:
     """(metric, group) -> (events, total), counted one stored case at a time."""
     totals: Counter[str | None] = Counter()
     kinds: Counter[tuple[str | None, str]] = Counter()
@@ -83,7 +86,7 @@ def _row_wise(cases: list[StoredCase], by: Grouping) -> dict[tuple[str, str | No
             if str(c.kind) == "stent_loss" and c.technique is not None:
                 tried[(group, str(c.technique))] += 1
                 ok[(group, str(c.technique))] += c.success is True
-    expected: dict[tuple[str, str | None], tuple[int, int]] = {}
+    expected: Expected = {}
     for group, total in totals.items():
         for kind in ComplicationKind:
             expected[(kind.value, group)] = (kinds[(group, kind)], total)
