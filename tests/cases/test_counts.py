@@ -171,3 +171,27 @@ def test_year_column_is_backfilled_by_the_migration_and_filled_on_insert(db_url:
         ("P-4", 2022),
     ]
     assert "ix_cases_period" in indexes
+
+
+def test_counts_are_kept_until_anything_changes_the_database(db_url: str) -> None:
+    with Registry.open(db_url) as registry:
+        registry.cases.add_many(demo_cases(200, seed=2), actor="a")
+        first = registry_counts(registry)
+        again = registry_counts(registry)
+        assert again == first
+        if registry.dialect == "sqlite":  # a shared PostgreSQL server may change meanwhile
+            assert again is first
+        registry.cases.add(make_case(), actor="a")
+        second = registry_counts(registry)
+        assert second.total == first.total + 1
+        outside = sa.create_engine(db_url)  # a change the store did not make
+        try:
+            with outside.begin() as conn:
+                conn.execute(
+                    sa.text("UPDATE cases SET operator = 'dr-z' WHERE patient_id = 'P-0001'")
+                )
+        finally:
+            outside.dispose()
+        third = registry_counts(registry)
+    assert [cell for cell in third.cases if cell[1] == "dr-z"] == [(2024, "dr-z", "radial")]
+    assert third.total == second.total

@@ -9,11 +9,16 @@ group; :mod:`stentguide.cases.analytics` sums the cells into the rates overall,
 by year, by operator or by access, and one call serves every breakdown of the
 dashboard. There are few cells (years x operators x accesses), so the sums cost
 nothing beside the queries, and the cases query reads one index, not the table.
+The counts of a search are kept until the database changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sqlite3
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +65,63 @@ def _cell(row: Any) -> Cell:
     return (int(row.procedure_year), str(row.operator), str(row.access))
 
 
+_LOCK = threading.Lock()
+_KEPT_PER_REGISTRY = 16
+_kept: weakref.WeakKeyDictionary[Registry, OrderedDict[CaseFilter, tuple[Hashable, RegistryCounts]]]
+_kept = weakref.WeakKeyDictionary()
+_watchers: weakref.WeakKeyDictionary[Registry, sqlite3.Connection] = weakref.WeakKeyDictionary()
+
+
+def _data_version(registry: Registry) -> Hashable | None:
+    """A value that changes whenever anything is committed to the database, else ``None``.
+
+    PostgreSQL: the current snapshot (oldest running transaction, next transaction id,
+    running ones), equal at two moments only when no transaction that wrote began or
+    ended in between. SQLite: ``PRAGMA data_version`` of a connection kept for this and
+    never written through, which changes when any other connection commits.
+    """
+    if registry.dialect == "postgresql":
+        with registry.read() as conn:
+            return str(conn.execute(sa.text("SELECT pg_current_snapshot()")).scalar_one())
+    path = registry.engine.url.database
+    if registry.dialect != "sqlite" or not path or path == ":memory:":
+        return None
+    with _LOCK:
+        watcher = _watchers.get(registry)
+        if watcher is None:
+            watcher = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            _watchers[registry] = watcher
+        return int(watcher.execute("PRAGMA data_version").fetchone()[0])
+
+
 def registry_counts(registry: Registry, where: CaseFilter | None = None) -> RegistryCounts:
-    """Count the cases ``where`` finds, their complications and retrievals, per cell."""
-    clauses = (where or CaseFilter()).where()
+    """Count the cases ``where`` finds, their complications and retrievals, per cell.
+
+    The counts of the last few searches are kept until the next change to the
+    database (see :func:`_data_version`), so a dashboard shown again over the
+    same data does not count again; any commit, by this process or another,
+    makes the next call count afresh.
+    """
+    where = where or CaseFilter()
+    version = _data_version(registry)
+    if version is not None:
+        with _LOCK:
+            kept = _kept.get(registry, OrderedDict()).get(where)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+    counts = _count(registry, where)
+    if version is not None and _data_version(registry) == version:
+        with _LOCK:
+            recent = _kept.setdefault(registry, OrderedDict())
+            recent[where] = (version, counts)
+            recent.move_to_end(where)
+            while len(recent) > _KEPT_PER_REGISTRY:
+                recent.popitem(last=False)
+    return counts
+
+
+def _count(registry: Registry, where: CaseFilter) -> RegistryCounts:
+    clauses = where.where()
     cases, comp = schema.cases, schema.complications
     cell = [cases.c.procedure_year, cases.c.operator, cases.c.access]
     with_cases = comp.join(cases, cases.c.id == comp.c.case_id)
