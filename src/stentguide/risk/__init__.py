@@ -33,10 +33,8 @@ from stentguide.risk._api import (
     list_scores,
     provisional_points,
     score,
-    score_frame,
-    score_frame_with_rejects,
-    validate_frame,
 )
+from stentguide.risk._batch import score_frame, score_frame_with_rejects, validate_frame
 from stentguide.risk._catalog import get_spec
 from stentguide.risk._contrast import ContrastCheck, contrast_check
 from stentguide.risk._files import FileReport, score_file
