@@ -368,6 +368,11 @@ class Protocol(StrictModel):
         if problems:
             raise InputError("unknown device role", problems)
 
+    def not_a_fact(self, name: str) -> str:
+        """Why ``name`` is refused as a fact of this pathway: it is not declared."""
+        known = ", ".join(self.facts) or "none"
+        return f"not a fact of {self.id} (known: {known})"
+
     def parse_facts(self, raw: Mapping[str, str]) -> dict[str, FactValue]:
         """Facts typed as text, each parsed by its declared type; blank values are left out.
 
@@ -379,8 +384,7 @@ class Protocol(StrictModel):
         for name, text in raw.items():
             spec = self.facts.get(name)
             if spec is None:
-                known = ", ".join(self.facts) or "none"
-                problems[f"facts.{name}"] = f"not a fact of {self.id} (known: {known})"
+                problems[f"facts.{name}"] = self.not_a_fact(name)
                 continue
             if not text.strip():
                 continue
