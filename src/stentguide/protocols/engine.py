@@ -20,20 +20,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from stentguide.errors import (
-    InputError,
-    InvalidAnswerError,
-    SessionError,
-    StaleStepError,
-)
+from stentguide.errors import InputError, InvalidAnswerError, SessionError, StaleStepError
 from stentguide.protocols.loader import get_protocol
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 from stentguide.protocols.record import (
     SESSION_FORMAT,
     AcknowledgedData,
@@ -55,11 +44,7 @@ from stentguide.protocols.record import (
     UndoneEvent,
     read_record,
 )
-from stentguide.protocols.replay import (
-    STOPPED,
-    RunState,
-    apply_event,
-)
+from stentguide.protocols.replay import STOPPED, RunState, apply_event
 from stentguide.protocols.session_view import Clock, SessionView, utc_now
 from stentguide.protocols.step import (
     PreconditionStatus,

@@ -29,14 +29,7 @@ from pydantic import Field, model_validator
 from stentguide.devices import DeviceRequirement
 from stentguide.errors import InputError
 from stentguide.protocols.facts import FactSpec, Precondition
-from stentguide.protocols.fields import (
-    FactName,
-    FactValue,
-    RoleName,
-    Slug,
-    Sources,
-    StrictModel,
-)
+from stentguide.protocols.fields import FactName, FactValue, RoleName, Slug, Sources, StrictModel
 from stentguide.protocols.outcomes import EvidenceGrade, OutcomeCategory, OutcomeGroup
 
 __all__ = [

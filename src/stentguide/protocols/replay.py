@@ -13,13 +13,7 @@ from dataclasses import dataclass, field
 
 from stentguide.errors import SessionError
 from stentguide.protocols import record
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 
 __all__ = [
     "STOPPED",

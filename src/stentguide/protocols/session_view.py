@@ -11,13 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 from stentguide.protocols.record import CaseContext, Event, SessionRecord
 from stentguide.protocols.replay import STOPPED, RunState, advance, apply_event
 from stentguide.protocols.step import Step, device_checks, precondition_statuses

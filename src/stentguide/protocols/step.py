@@ -14,13 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from stentguide.devices import DeviceCheck, check_requirement, get_device
 from stentguide.errors import InputError, InvalidAnswerError, StentguideError
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 from stentguide.protocols.record import AnsweredData
 
 __all__ = [

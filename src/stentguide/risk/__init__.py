@@ -27,13 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from stentguide.risk._api import (
-    answer_points,
-    input_schema,
-    list_scores,
-    provisional_points,
-    score,
-)
+from stentguide.risk._api import answer_points, input_schema, list_scores, provisional_points, score
 from stentguide.risk._batch import score_frame, score_frame_with_rejects, validate_frame
 from stentguide.risk._catalog import get_spec
 from stentguide.risk._contrast import ContrastCheck, contrast_check

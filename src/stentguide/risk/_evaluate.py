@@ -18,14 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stentguide.risk._equations import EQUATIONS
-from stentguide.risk._model import (
-    Condition,
-    LevelValues,
-    ParamRef,
-    Rule,
-    ScoreSpec,
-    Variable,
-)
+from stentguide.risk._model import Condition, LevelValues, ParamRef, Rule, ScoreSpec, Variable
 
 __all__ = ["Evaluation", "active_rules", "evaluate", "integral_points"]
 

@@ -21,13 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.devices import list_devices
 from stentguide.errors import InputError, SessionError, UnknownNameError
-from stentguide.protocols import (
-    Protocol,
-    Session,
-    get_protocol,
-    load_protocols,
-    render_record,
-)
+from stentguide.protocols import Protocol, Session, get_protocol, load_protocols, render_record
 from stentguide.protocols.model import FactValue
 from stentguide.runs import Runs
 from stentguide.web.deps import runs
