@@ -30,7 +30,12 @@ from stentguide.devices import DeviceRequirement
 from stentguide.errors import InputError
 from stentguide.protocols.facts import FactSpec, Precondition
 from stentguide.protocols.fields import FactName, FactValue, RoleName, Slug, Sources, StrictModel
-from stentguide.protocols.outcomes import EvidenceGrade, OutcomeCategory, OutcomeGroup
+from stentguide.protocols.outcomes import (
+    EvidenceGrade,
+    OutcomeCategory,
+    OutcomeGroup,
+    check_continue_with,
+)
 
 __all__ = [
     "ActionNode",
@@ -282,9 +287,7 @@ class OutcomeNode(_NodeBase):
 
     @model_validator(mode="after")
     def _continue_with_iff_changed(self) -> OutcomeNode:
-        changed = self.category is OutcomeCategory.changed_pathway
-        if changed != (self.continue_with is not None):
-            raise ValueError("`continue_with` goes with, and only with, category changed-pathway")
+        check_continue_with(self.category, self.continue_with, "category")
         return self
 
     def next_ids(self) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["EvidenceGrade", "OutcomeCategory", "OutcomeGroup"]
+__all__ = ["EvidenceGrade", "OutcomeCategory", "OutcomeGroup", "check_continue_with"]
 
 
 class OutcomeCategory(str, enum.Enum):
@@ -94,3 +94,13 @@ class EvidenceGrade(str, enum.Enum):
     case_series = "case-series"
     case_report = "case-report"
     expert_opinion = "expert-opinion"
+
+
+def check_continue_with(category: OutcomeCategory, continue_with: str | None, field: str) -> None:
+    """Refuse a ``continue_with`` without a changed pathway, or a changed pathway without one.
+
+    Raises :class:`ValueError` (a validation error of the model that calls it); ``field``
+    is the model's name for the category.
+    """
+    if (category is OutcomeCategory.changed_pathway) != (continue_with is not None):
+        raise ValueError(f"`continue_with` goes with, and only with, {field} changed-pathway")

@@ -29,6 +29,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from stentguide.protocols import OutcomeCategory
 from stentguide.protocols.fields import Slug, Sources, StrictModel
+from stentguide.protocols.outcomes import check_continue_with
 
 __all__ = [
     "COST_BASIS",
@@ -144,9 +145,7 @@ class End(StrictModel):
 
     @model_validator(mode="after")
     def _continue_with_iff_changed(self) -> End:
-        changed = self.outcome is OutcomeCategory.changed_pathway
-        if changed != (self.continue_with is not None):
-            raise ValueError("`continue_with` goes with, and only with, outcome changed-pathway")
+        check_continue_with(self.outcome, self.continue_with, "outcome")
         return self
 
 
