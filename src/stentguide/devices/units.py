@@ -149,17 +149,11 @@ def parse_pressure(text: str | float, *, field: str = "pressure") -> float:
 
 def format_length(mm: float, unit: LengthUnit = "mm") -> str:
     """Show a length in millimetres, inches (3 decimals) or French (1 decimal)."""
-    if unit == "in":
-        return f"{mm_to_inches(mm):.3f} in"
-    if unit == "F":
-        return f"{mm_to_french(mm):.1f} F"
-    return f"{mm:.2f} mm"
+    other = {"in": f"{mm_to_inches(mm):.3f} in", "F": f"{mm_to_french(mm):.1f} F"}
+    return other.get(unit, f"{mm:.2f} mm")
 
 
 def format_pressure(atm: float, unit: PressureUnit = "atm") -> str:
     """Show a pressure in atmospheres, kilopascals or bar."""
-    if unit == "kPa":
-        return f"{atm * KPA_PER_ATM:.0f} kPa"
-    if unit == "bar":
-        return f"{atm * BAR_PER_ATM:.1f} bar"
-    return f"{atm:g} atm"
+    other = {"kPa": f"{atm * KPA_PER_ATM:.0f} kPa", "bar": f"{atm * BAR_PER_ATM:.1f} bar"}
+    return other.get(unit, f"{atm:g} atm")
