@@ -1,12 +1,9 @@
-"""Case registry: insert throughput of whole cases and dashboard query time.
+"""Case registry: insert throughput of whole cases.
 
 Both on SQLite and PostgreSQL, each beside a raw DBAPI ``executemany`` of the
-same rows (or a raw aggregate ``SELECT`` for the dashboard) measured in the
-same run. The dashboard runs on a synthetic registry of
-``STENTGUIDE_BENCH_CASES`` cases (default 1,000,000, about 12 minutes for both
-databases on 2 cores; set a smaller number for a quick look). Set
-``STENTGUIDE_BENCH_PG=0`` to leave PostgreSQL out; its URL is
-``STENTGUIDE_TEST_PG_URL`` (default the local test server).
+same rows measured in the same run (the dashboard on a large registry is
+``bench_dashboard``). Set ``STENTGUIDE_BENCH_PG=0`` to leave PostgreSQL out; its
+URL is ``STENTGUIDE_TEST_PG_URL`` (default the local test server).
 """
 
 from __future__ import annotations
@@ -24,14 +21,12 @@ import sqlalchemy as sa
 
 from bench._common import Result
 from stentguide.cases import Registry
-from stentguide.cases.analytics import Grouping, registry_rates
 from stentguide.cases.demo import demo_cases
 
 PG_URL = os.environ.get(
     "STENTGUIDE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 INSERT_CASES = 20_000
-CHUNK = 50_000
 
 
 def _databases() -> Iterator[tuple[str, Callable[[], str]]]:
@@ -124,16 +119,7 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _raw_dashboard(registry: Registry) -> None:
-    with registry.engine.connect() as conn:
-        conn.exec_driver_sql("SELECT count(*) FROM cases").all()
-        conn.exec_driver_sql(
-            "SELECT kind, count(DISTINCT case_id) FROM complications GROUP BY kind"
-        ).all()
-
-
 def run() -> list[Result]:
-    size = int(os.environ.get("STENTGUIDE_BENCH_CASES", "1000000"))
     results: list[Result] = []
     sample = demo_cases(INSERT_CASES, seed=1)
     for name, fresh in _databases():
@@ -150,30 +136,4 @@ def run() -> list[Result]:
                 "validated, with complications and audit",
             )
         )
-        with Registry.open(fresh()) as registry:
-            next_id = 1
-            for start in range(0, size, CHUNK):
-                chunk = demo_cases(min(CHUNK, size - start), seed=1000 + start)
-                for case in chunk:
-                    case["patient_id"] = f"DEMO-{next_id:08d}"
-                _raw_insert(registry, chunk, next_id)
-                next_id += len(chunk)
-            if registry.dialect == "postgresql":
-                with registry.engine.begin() as conn:
-                    conn.exec_driver_sql("ANALYZE")
-            for grouping in (Grouping.none, Grouping.year, Grouping.operator):
-                dashboard = min(
-                    _timed(lambda g=grouping: registry_rates(registry, by=g)) for _ in range(3)
-                )
-                base = min(_timed(lambda: _raw_dashboard(registry)) for _ in range(3))
-                results.append(
-                    Result(
-                        f"cases/{name}/dashboard by {grouping.value}",
-                        "dashboards/s",
-                        1 / dashboard,
-                        1 / base,
-                        "raw count + group-by",
-                        f"{size:,} cases",
-                    )
-                )
     return results

@@ -61,7 +61,12 @@ class CaseFilter:
             raise InputError("empty period", {"since": f"{self.since} is after until {self.until}"})
         if self.complication is not None:
             comp = schema.complications.c
-            clauses.append(sa.exists().where(comp.case_id == c.id, comp.kind == self.complication))
+            # correlated to the case alone, also inside a query over complications
+            clauses.append(
+                sa.exists()
+                .where(comp.case_id == c.id, comp.kind == self.complication)
+                .correlate(schema.cases)
+            )
         if self.outcome is not None:
             clauses.append(c.outcome == self.outcome)
         return clauses
@@ -420,7 +425,7 @@ class CaseStore:
         return [
             StoredCase.model_validate(
                 {
-                    **{k: row[k] for k in row if k != "id"},
+                    **{k: row[k] for k in row if k not in ("id", "procedure_year")},
                     "created_at": as_utc(row["created_at"]),
                     "updated_at": as_utc(row["updated_at"]),
                     "complications": comps.get(row["id"], []),
