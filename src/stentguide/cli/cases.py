@@ -423,9 +423,8 @@ def demo(
     from stentguide.cases.demo import demo_stream
 
     with open_registry(db) as registry:
-        with progress_bar("making synthetic cases", "cases") as progress:
-            cases = demo_stream(count, seed=seed)  # the random draws; each case is made as saved
-            progress(count, count)
+        with progress_bar("making synthetic cases", "cases"):  # the draws; each case made as saved
+            cases = demo_stream(count, seed=seed)
         with progress_bar("saving", None) as progress:
             added = registry.cases.add_many(cases, actor=resolve_actor(actor), progress=progress)
     if fmt is OutputFormat.json:
