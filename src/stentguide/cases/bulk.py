@@ -97,24 +97,15 @@ def _converted(
             steps.append((index, found))
     if not steps:
         return rows
-    last: dict[int, tuple[Any, Any]] = {}
-
-    def convert(index: int, process: Callable[[Any], Any], value: Any) -> Any:
-        seen = last.get(index)
-        if seen is not None and seen[0] is value:  # a value shared by every row (a timestamp)
-            return seen[1]
-        out = process(value)
-        last[index] = (value, out)
-        return out
-
-    out: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(row)
-        for index, step in steps:
-            if values[index] is not None:
-                values[index] = convert(index, step, values[index])
-        out.append(tuple(values))
-    return out
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for index, process in steps:
+        values = by_column[index]
+        first = values[0]
+        if all(value is first for value in values):  # one value for every row (a timestamp)
+            by_column[index] = (None if first is None else process(first),) * len(values)
+        else:
+            by_column[index] = [None if value is None else process(value) for value in values]
+    return list(zip(*by_column, strict=True))
 
 
 def _copy(

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 import time
 import typing
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -190,15 +192,11 @@ class CaseIn(_Strict):
         other values as validated.
         """
         values = self.__dict__
-        return tuple([_column_value(values[name], nested) for name, nested in _COLUMN_PLAN])
-
-
-def _column_value(value: Any, nested: bool) -> Any:
-    if value is None:
-        return None
-    if nested:
-        return to_json(value).decode()
-    return value.value if isinstance(value, enum.Enum) else value
+        return (
+            *_plain_values(values),
+            *[None if v is None else v.value for v in _enum_values(values)],
+            *[None if v is None else to_json(v).decode() for v in _nested_values(values)],
+        )
 
 
 OWN_TABLE_FIELDS = frozenset({"complications"})
@@ -210,10 +208,6 @@ _DATE_FIELDS = tuple(
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-CASE_COLUMNS = tuple(name for name in CaseIn.model_fields if name not in OWN_TABLE_FIELDS)
-"""The ``cases`` columns that hold a field of :class:`CaseIn`, in declaration order."""
-
-
 def nested_fields() -> tuple[str, ...]:
     """The fields of :class:`CaseIn` that hold lists or mappings (JSON text in a flat file)."""
     return tuple(
@@ -223,7 +217,35 @@ def nested_fields() -> tuple[str, ...]:
     )
 
 
-_COLUMN_PLAN = tuple((name, name in nested_fields()) for name in CASE_COLUMNS)
+def _is_enum(annotation: Any) -> bool:
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    return all(isinstance(k, type) and issubclass(k, enum.Enum) for k in kinds)
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function giving these keys' values of a dict as a tuple (``itemgetter`` in C)."""
+    if len(names) == 1:
+        only = names[0]
+        return lambda values: (values[only],)
+    return operator.itemgetter(*names) if names else lambda _values: ()
+
+
+_COLUMN_FIELDS = [name for name in CaseIn.model_fields if name not in OWN_TABLE_FIELDS]
+_NESTED_COLUMNS = tuple(name for name in _COLUMN_FIELDS if name in nested_fields())
+_ENUM_COLUMNS = tuple(
+    name
+    for name in _COLUMN_FIELDS
+    if name not in _NESTED_COLUMNS and _is_enum(CaseIn.model_fields[name].annotation)
+)
+_PLAIN_COLUMNS = tuple(
+    name for name in _COLUMN_FIELDS if name not in _NESTED_COLUMNS + _ENUM_COLUMNS
+)
+CASE_COLUMNS = _PLAIN_COLUMNS + _ENUM_COLUMNS + _NESTED_COLUMNS
+"""The ``cases`` columns that hold a field of :class:`CaseIn`, in :meth:`CaseIn.column_values`
+order: plain values, then enums, then the nested fields (JSON text)."""
+_plain_values = _getter(_PLAIN_COLUMNS)
+_enum_values = _getter(_ENUM_COLUMNS)
+_nested_values = _getter(_NESTED_COLUMNS)
 
 
 def scalar_fields() -> tuple[str, ...]:
