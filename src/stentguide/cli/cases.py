@@ -377,11 +377,11 @@ def demo(
 
     Example: stentguide cases demo --count 2000 --seed 1
     """
-    from stentguide.cases.demo import demo_cases
+    from stentguide.cases.demo import demo_stream
 
     with open_registry(db) as registry:
-        with progress_bar("making synthetic cases", "cases") as progress:
-            cases = demo_cases(count, seed=seed, progress=progress)
+        with progress_bar("making synthetic cases", "cases"):  # the draws; each case made as saved
+            cases = demo_stream(count, seed=seed)
         with progress_bar("saving", None) as progress:
             added = registry.cases.add_many(cases, actor=resolve_actor(actor), progress=progress)
     if fmt is OutputFormat.json:
