@@ -5,18 +5,20 @@ session whose history differs from what is stored; the database itself refuses
 UPDATE and DELETE on the event table. Sessions are stored in the one wire format
 of :mod:`stentguide.protocols.record`.
 
-Recording one step of a run in progress is three statements at most:
-:meth:`RunLog.get` reads the run and its events in one query, and
-:meth:`RunLog.append` inserts the new events (each naming who recorded it) in
-one statement and, only when the outcome changes, updates the run. Two people
-answering the same step at once cannot both succeed: the second insert meets the
-first's sequence numbers and is refused as a stale step.
+Recording one step of a run in progress is one transaction of three statements
+at most (:meth:`RunLog.change`): one query reads the run and the events after
+the registry's snapshot of it (:mod:`stentguide.cases.run_read`), one statement
+inserts the new events (each naming who recorded it) and, only when the outcome
+changes, one updates the run. Two people answering the same step at once cannot
+both succeed: the second insert meets the first's sequence numbers and is
+refused as a stale step.
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,15 +30,46 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
 from stentguide.cases.model import RunSummary
+from stentguide.cases.run_read import Snapshots, StoredRun, read_run
 from stentguide.errors import InputError, NotFoundError, StaleStepError, StoreError
-from stentguide.protocols.record import SessionRecord, event_from_row
+from stentguide.protocols.record import SessionRecord
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
-__all__ = ["RunLog", "StoredRun"]
+__all__ = ["Changed", "RunLog", "StoredRun"]
 
 _RUN_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A change to a stored run: the new record, its outcome, and the session it replays to."""
+
+    record: SessionRecord
+    outcome_id: str | None
+    outcome_category: str | None
+    replayed: object | None = None
+
+
+@functools.cache
+def _outcome_update() -> sa.Update:
+    """Set a run's outcome columns (built once: building a statement costs more than running it)."""
+    return (
+        schema.runs.update()
+        .where(schema.runs.c.id == sa.bindparam("run_id"))
+        .values(
+            outcome_id=sa.bindparam("outcome_id"),
+            outcome_category=sa.bindparam("outcome_category"),
+        )
+    )
+
+
+def _stale(run_id: str) -> StaleStepError:
+    return StaleStepError(
+        f"run {run_id} was changed by someone else meanwhile; nothing was recorded: "
+        "reload the run to see its current step"
+    )
 
 
 def _insert_run(
@@ -110,17 +143,6 @@ def _events_to_append(
     return events[len(old) :]
 
 
-@dataclass(frozen=True)
-class StoredRun:
-    """A run as stored: its record, the case it is attached to and its stored outcome."""
-
-    record: SessionRecord
-    case_uid: str | None
-    outcome_id: str | None
-    outcome_category: str | None
-    created_by: str
-
-
 def _as_record(session: SessionRecord | Mapping[str, Any]) -> SessionRecord:
     """The session in the wire format; an :class:`InputError` names each bad field."""
     if isinstance(session, SessionRecord):
@@ -136,6 +158,8 @@ class RunLog:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.snapshots = Snapshots()
+        """The newest known state of recently used runs (checked against every read)."""
 
     def save(
         self,
@@ -261,64 +285,48 @@ class RunLog:
             )
 
     def get(self, run_id: str) -> StoredRun:
-        """The stored run with its events, in one query; :class:`NotFoundError` if none."""
-        r, e = schema.runs.c, schema.run_events.c
-        query = (
-            sa.select(
-                r.id,
-                r.protocol_id,
-                r.protocol_version,
-                r.case_data,
-                r.outcome_id,
-                r.outcome_category,
-                r.created_by,
-                schema.cases.c.uid.label("case_uid"),
-                e.seq,
-                e.at,
-                e.type,
-                e.node,
-                e.data,
-            )
-            .select_from(
-                schema.runs.outerjoin(schema.run_events, e.run_id == r.id).outerjoin(
-                    schema.cases, schema.cases.c.id == r.case_id
-                )
-            )
-            .where(r.id == run_id)
-            .order_by(e.seq)
-        )
+        """The stored run with its events, in one query; :class:`NotFoundError` if none.
+
+        Only the events after this registry's snapshot of the run are read (see
+        :mod:`stentguide.cases.run_read`); the run's row is read every time.
+        """
         with self.registry.read() as conn:
-            rows = conn.execute(query).mappings().all()
-        if not rows:
-            raise NotFoundError("run", run_id, "run_id")
-        first = rows[0]
+            stored = read_run(conn, run_id, self.snapshots.get(run_id))
+        self.snapshots.put(stored)
+        return stored
+
+    def change(
+        self, run_id: str, apply: Callable[[StoredRun], Changed], *, actor: str
+    ) -> Changed:
+        """Read the run, ``apply`` a change to it and append the result, in one transaction.
+
+        ``apply`` returns the new record (the stored one with events added), its outcome
+        and what it replayed; at most three statements: the read, the insert of the new
+        events, the update of the outcome when it changes. On SQLite the transaction
+        holds the write lock from the read on; on PostgreSQL a change appended by
+        someone else between the read and the insert is refused by the events' key, and
+        this one is a :class:`StaleStepError`.
+        """
+        who = check_actor(actor)
         try:
-            events = [
-                event_from_row({k: row[k] for k in ("seq", "at", "type", "node", "data")})
-                for row in rows
-                if row["seq"] is not None
-            ]
-            record = SessionRecord(
-                session_id=first["id"],
-                protocol_id=first["protocol_id"],
-                protocol_version=first["protocol_version"],
-                case=first["case_data"],
-                events=events,
+            with self._write_raw() as conn:
+                stored = read_run(conn, run_id, self.snapshots.get(run_id))
+                changed = apply(stored)
+                self._append(conn, stored, changed, who=who)
+        except IntegrityError:
+            self.snapshots.drop(run_id)
+            raise _stale(run_id) from None
+        self.snapshots.put(
+            StoredRun(
+                record=changed.record,
+                case_uid=stored.case_uid,
+                outcome_id=changed.outcome_id,
+                outcome_category=changed.outcome_category,
+                created_by=stored.created_by,
+                replayed=changed.replayed,
             )
-        except ValidationError as exc:
-            first_error = exc.errors()[0]
-            where = ".".join(str(part) for part in first_error["loc"])
-            raise StoreError(
-                f"run {run_id} is stored in a shape this version cannot read "
-                f"({where}: {first_error['msg']})"
-            ) from None
-        return StoredRun(
-            record=record,
-            case_uid=first["case_uid"],
-            outcome_id=first["outcome_id"],
-            outcome_category=first["outcome_category"],
-            created_by=first["created_by"],
         )
+        return changed
 
     def last_seq(self, run_id: str) -> int:
         """The ``seq`` of the run's newest event, -1 if it has none; one primary-key query.
@@ -357,32 +365,36 @@ class RunLog:
         written and :class:`StaleStepError` says so. The outcome columns follow the
         session's outcome (back to none after an undo).
         """
-        who = check_actor(actor)
-        known = len(stored.record.events)
-        sid = stored.record.session_id
-        if record.session_id != sid or len(record.events) < known:
-            raise StoreError(f"run {sid}: the session given does not continue the stored one")
-        new = [{"run_id": sid, **event.row(), "actor": who} for event in record.events[known:]]
-        outcome = {"outcome_id": outcome_id, "outcome_category": outcome_category}
-        changed = outcome != {
-            "outcome_id": stored.outcome_id,
-            "outcome_category": stored.outcome_category,
-        }
-        if not new and not changed:
+        changed = Changed(record, outcome_id, outcome_category)
+        if len(record.events) == len(stored.record.events) and (
+            outcome_id,
+            outcome_category,
+        ) == (stored.outcome_id, stored.outcome_category):
             return 0
         try:
             with self._write_raw() as conn:
-                if new:
-                    conn.execute(schema.run_events.insert(), new)
-                if changed:
-                    conn.execute(
-                        schema.runs.update().where(schema.runs.c.id == sid).values(**outcome)
-                    )
+                appended = self._append(conn, stored, changed, who=check_actor(actor))
         except IntegrityError:
-            raise StaleStepError(
-                f"run {sid} was changed by someone else meanwhile; nothing was recorded: "
-                "reload the run to see its current step"
-            ) from None
+            self.snapshots.drop(stored.record.session_id)
+            raise _stale(stored.record.session_id) from None
+        return appended
+
+    @staticmethod
+    def _append(conn: sa.Connection, stored: StoredRun, changed: Changed, *, who: str) -> int:
+        known = len(stored.record.events)
+        sid = stored.record.session_id
+        record = changed.record
+        if record.session_id != sid or len(record.events) < known:
+            raise StoreError(f"run {sid}: the session given does not continue the stored one")
+        new = [{"run_id": sid, **event.row(), "actor": who} for event in record.events[known:]]
+        outcome = {"outcome_id": changed.outcome_id, "outcome_category": changed.outcome_category}
+        if new:  # one event (the usual answer) as a plain execute: no batch machinery
+            conn.execute(schema.run_events.insert(), new[0] if len(new) == 1 else new)
+        if (changed.outcome_id, changed.outcome_category) != (
+            stored.outcome_id,
+            stored.outcome_category,
+        ):
+            conn.execute(_outcome_update(), {"run_id": sid, **outcome})
         return len(new)
 
     def attach(self, run_id: str, case_uid: str, *, actor: str) -> RunSummary:
