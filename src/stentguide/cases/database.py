@@ -19,7 +19,10 @@ for the lock. Other processes still meet the busy timeout.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -103,7 +106,43 @@ def _sqlite_begin(lock: threading.RLock) -> Any:
     return on_begin
 
 
-def _sqlite_end(finish: str) -> Any:
+_CHECKPOINT_EVERY = 200
+"""Commits between two WAL checkpoints (SQLite's own default is about every 1000 pages)."""
+
+
+class _Checkpointer:
+    """Copies the WAL back into the database file in a thread of its own, one at a time.
+
+    SQLite's automatic checkpoint ran inside a commit, while the in-process write
+    lock was held, so every waiting writer also waited for its disk flush. A
+    passive checkpoint on a connection of its own blocks no reader or writer.
+    """
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._commits = itertools.count(1)
+        self._running = threading.Lock()
+
+    def committed(self) -> None:
+        if next(self._commits) % _CHECKPOINT_EVERY == 0 and self._running.acquire(blocking=False):
+            threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            with contextlib.closing(sqlite3.connect(self._database, timeout=60)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except sqlite3.Error:
+            pass  # the next one retries; SQLite also checkpoints when the last connection closes
+        finally:
+            self._running.release()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    """Checkpoints run in a thread of their own (:class:`_Checkpointer`), not in a commit."""
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0").close()
+
+
+def _sqlite_end(finish: str, checkpointer: _Checkpointer | None) -> Any:
     """On commit or rollback: finish the transaction at once, then hand the lock on."""
 
     def on_end(connection: sa.Connection) -> None:
@@ -114,6 +153,8 @@ def _sqlite_end(finish: str) -> Any:
             getattr(connection.connection.dbapi_connection, finish)()
         finally:
             lock.release()
+        if finish == "commit" and checkpointer is not None:
+            checkpointer.committed()
 
     return on_end
 
@@ -170,8 +211,12 @@ def create_registry_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         lock = _write_lock(database)
         sa.event.listen(engine, "begin", _sqlite_begin(lock))
-        sa.event.listen(engine, "commit", _sqlite_end("commit"))
-        sa.event.listen(engine, "rollback", _sqlite_end("rollback"))
+        checkpointer = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            checkpointer = _Checkpointer(str(Path(database).expanduser()))
+            sa.event.listen(engine, "connect", _no_autocheckpoint)
+        sa.event.listen(engine, "commit", _sqlite_end("commit", checkpointer))
+        sa.event.listen(engine, "rollback", _sqlite_end("rollback", None))
         sa.event.listen(engine, "reset", _on_sqlite_reset)
         return engine
     if backend == "postgresql":
