@@ -3,8 +3,10 @@
 The PDF figures come from fresh processes, so that "the first" is the first of a
 process: one renders straight away (as a process did before the set-up was
 kept), one calls ``warm_up`` first (as ``stentguide serve`` does at start). The
-same-run baseline for the PDFs after the first is the same layout with WeasyPrint's
-set-up redone for every PDF (a font configuration of its own each time, as before).
+same-run baselines for the PDFs after the first are the same layout with WeasyPrint's
+set-up redone for every PDF (a font configuration of its own each time, as before),
+and with the fonts subset by fontTools, WeasyPrint's fallback when the system has no
+libharfbuzz-subset (``scripts/system-deps.sh`` installs it; it was missing before).
 Wall seconds move with the machine's load, so the note gives CPU seconds too.
 """
 
@@ -82,6 +84,11 @@ def _measure_in_this_process(warm: bool) -> dict[str, float]:
     from weasyprint.pdf import fonts
 
     found["harfbuzz_subset"] = float(fonts.harfbuzz_subset is not None)
+    saved, fonts.harfbuzz_subset = fonts.harfbuzz_subset, None  # WeasyPrint's fallback
+    try:
+        found["fonttools"], found["fonttools_cpu"] = _timed(lambda: render_pdf(_PLAN), 3)
+    finally:
+        fonts.harfbuzz_subset = saved
     return found
 
 
@@ -126,6 +133,14 @@ def run() -> list[Result]:
             1 / warm["before"],
             "set-up redone for every PDF",
             note=note,
+        ),
+        Result(
+            "leaflets: PDF, fonts subset by HarfBuzz",
+            "1/s per PDF",
+            1 / warm["after"],
+            1 / warm["fonttools"],
+            "fontTools subsetting (without libharfbuzz-subset)",
+            note=f"fontTools {warm['fonttools']:.3f} s ({warm['fonttools_cpu']:.3f} s CPU)",
         ),
         Result(
             "leaflets: first PDF after warm_up",
