@@ -10,7 +10,7 @@ every cited source must exist in ``knowledge/references/``.
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -158,25 +158,28 @@ def _all_sources(node: Any) -> list[str]:
     return found
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validated(model: type[_M], name: str) -> _M:
+    """``registry/<name>`` validated as ``model``, its sources checked."""
+    raw = _load(name)
+    origin = f"registry/{name}"
+    try:
+        value = model.model_validate(raw)
+    except ValidationError as exc:
+        raise KnowledgeError(f"{origin}: {exc}") from exc
+    check_sources(_all_sources(raw), origin)
+    return value
+
+
 @functools.cache
 def load_literature() -> dict[str, LiteratureMetric]:
     """The published figures by metric id (validated, sources checked, cached)."""
-    raw = _load("literature.yaml")
-    try:
-        literature = _Literature.model_validate(raw)
-    except ValidationError as exc:
-        raise KnowledgeError(f"registry/literature.yaml: {exc}") from exc
-    check_sources(_all_sources(raw), "registry/literature.yaml")
-    return dict(literature.metrics)
+    return dict(_validated(_Literature, "literature.yaml").metrics)
 
 
 @functools.cache
 def load_demo_parameters() -> DemoParameters:
     """The demo registry's parameters (validated, sources checked, cached)."""
-    raw = _load("demo.yaml")
-    try:
-        params = DemoParameters.model_validate(raw)
-    except ValidationError as exc:
-        raise KnowledgeError(f"registry/demo.yaml: {exc}") from exc
-    check_sources(_all_sources(raw), "registry/demo.yaml")
-    return params
+    return _validated(DemoParameters, "demo.yaml")

@@ -14,13 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from stentguide import devices as dv
-from stentguide.cli._common import (
-    OutputFormat,
-    console,
-    handle_errors,
-    print_json,
-    with_output,
-)
+from stentguide.cli._common import OutputFormat, console, handle_errors, print_json, with_output
 from stentguide.devices.model import Device, Figure
 from stentguide.devices.units import parse_length
 from stentguide.references import reference

@@ -284,14 +284,17 @@ def _stent(text: str, low: str) -> Device:
     )
 
 
-def _guidewire(text: str, low: str) -> Device:
+def _inch_diameter(low: str) -> float | None:
+    """The first size in inches (``0.014 in``, or a bare ``.014``), in mm; None if none."""
     inches = _floats(_INCH, low)
     bare = [v for v in _floats(_BARE, low) if v < 0.1]
-    if inches:
-        diameter = inches_to_mm(inches[0])
-    elif bare:
-        diameter = inches_to_mm(bare[0])
-    else:
+    sizes = inches or bare
+    return inches_to_mm(sizes[0]) if sizes else None
+
+
+def _guidewire(text: str, low: str) -> Device:
+    diameter = _inch_diameter(low)
+    if diameter is None:
         raise InputError(
             "missing wire size", {"guidewire": f"{text!r}: give the size, e.g. '0.014 in wire'"}
         )
@@ -338,13 +341,8 @@ def _microcatheter(text: str, low: str) -> Device:
 
 
 def _coil(text: str, low: str) -> Device:
-    inches = _floats(_INCH, low)
-    bare = [v for v in _floats(_BARE, low) if v < 0.1]
-    if inches:
-        diameter = inches_to_mm(inches[0])
-    elif bare:
-        diameter = inches_to_mm(bare[0])
-    else:
+    diameter = _inch_diameter(low)
+    if diameter is None:
         raise InputError(
             "missing coil size",
             {"coil": f"{text!r}: give the coil's diameter, e.g. 'coil 0.018 in'"},

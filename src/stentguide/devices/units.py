@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from stentguide.errors import InputError
@@ -81,28 +82,50 @@ def _finite(value: float, field: str, text: str) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class _Quantity:
+    """How a length or a pressure is written, for reading one and saying what is wrong."""
+
+    name: str
+    pattern: re.Pattern[str]
+    such_as: str
+    use: str
+
+    def read(self, text: str | float, field: str, default_unit: str) -> tuple[float, str]:
+        """A finite value above zero and its unit: a bare number takes ``default_unit``.
+
+        Text is read by ``pattern`` (groups ``value`` and ``unit``); the unit comes back
+        in lower case. Anything else raises :class:`InputError` naming ``field``.
+        """
+        name = self.name
+        if isinstance(text, bool):
+            expected = f"expected a {name} such as '{self.such_as}'"
+            raise InputError(f"not a {name}", {field: expected})
+        if isinstance(text, int | float):
+            value, unit = float(text), default_unit
+        else:
+            match = self.pattern.match(text.strip())
+            if not match:
+                raise InputError(f"not a {name}", {field: f"{text!r} is not a {name} ({self.use})"})
+            value = float(match.group("value"))
+            unit = (match.group("unit") or default_unit).lower()
+        _finite(value, field, str(text))
+        if value <= 0:
+            raise InputError(f"impossible {name}", {field: f"{text!r} must be greater than 0"})
+        return value, unit
+
+
+_LENGTH = _Quantity("length", _LENGTH_RE, "1.78 mm", "use mm, in or F, e.g. '0.070 in'")
+_PRESSURE = _Quantity("pressure", _PRESSURE_RE, "3 atm", "use atm, kPa or bar, e.g. '3 atm'")
+
+
 def parse_length(text: str | float, *, field: str = "length", default_unit: str = "mm") -> float:
     """Parse ``"0.070 in"``, ``'0.070"'``, ``"6F"``, ``"1.78 mm"`` or a number into millimetres.
 
     A bare number takes ``default_unit``. A French size is read as an outer diameter.
     Zero and negative lengths are refused: no device has one.
     """
-    if isinstance(text, bool):
-        raise InputError("not a length", {field: "expected a length such as '1.78 mm'"})
-    if isinstance(text, int | float):
-        value, unit = float(text), default_unit
-    else:
-        match = _LENGTH_RE.match(text.strip())
-        if not match:
-            raise InputError(
-                "not a length",
-                {field: f"{text!r} is not a length (use mm, in or F, e.g. '0.070 in')"},
-            )
-        value = float(match.group("value"))
-        unit = (match.group("unit") or default_unit).lower()
-    _finite(value, field, str(text))
-    if value <= 0:
-        raise InputError("impossible length", {field: f"{text!r} must be greater than 0"})
+    value, unit = _LENGTH.read(text, field, default_unit)
     if unit in {"in", "inch", "inches", '"', "''"}:
         return inches_to_mm(value)
     if unit in {"f", "fr", "french"}:
@@ -116,22 +139,7 @@ def parse_pressure(text: str | float, *, field: str = "pressure") -> float:
     Zero and negative pressures are refused: an inflation pressure is a gauge
     pressure above zero.
     """
-    if isinstance(text, bool):
-        raise InputError("not a pressure", {field: "expected a pressure such as '3 atm'"})
-    if isinstance(text, int | float):
-        value, unit = float(text), "atm"
-    else:
-        match = _PRESSURE_RE.match(text.strip())
-        if not match:
-            raise InputError(
-                "not a pressure",
-                {field: f"{text!r} is not a pressure (use atm, kPa or bar, e.g. '3 atm')"},
-            )
-        value = float(match.group("value"))
-        unit = (match.group("unit") or "atm").lower()
-    _finite(value, field, str(text))
-    if value <= 0:
-        raise InputError("impossible pressure", {field: f"{text!r} must be greater than 0"})
+    value, unit = _PRESSURE.read(text, field, "atm")
     if unit == "kpa":
         return value / KPA_PER_ATM
     if unit == "bar":
@@ -141,17 +149,11 @@ def parse_pressure(text: str | float, *, field: str = "pressure") -> float:
 
 def format_length(mm: float, unit: LengthUnit = "mm") -> str:
     """Show a length in millimetres, inches (3 decimals) or French (1 decimal)."""
-    if unit == "in":
-        return f"{mm_to_inches(mm):.3f} in"
-    if unit == "F":
-        return f"{mm_to_french(mm):.1f} F"
-    return f"{mm:.2f} mm"
+    other = {"in": f"{mm_to_inches(mm):.3f} in", "F": f"{mm_to_french(mm):.1f} F"}
+    return other.get(unit, f"{mm:.2f} mm")
 
 
 def format_pressure(atm: float, unit: PressureUnit = "atm") -> str:
     """Show a pressure in atmospheres, kilopascals or bar."""
-    if unit == "kPa":
-        return f"{atm * KPA_PER_ATM:.0f} kPa"
-    if unit == "bar":
-        return f"{atm * BAR_PER_ATM:.1f} bar"
-    return f"{atm:g} atm"
+    other = {"kPa": f"{atm * KPA_PER_ATM:.0f} kPa", "bar": f"{atm * BAR_PER_ATM:.1f} bar"}
+    return other.get(unit, f"{atm:g} atm")

@@ -28,12 +28,7 @@ from stentguide.protocols.model import (
     OutcomeNode,
     Protocol,
 )
-from stentguide.protocols.render import (
-    protocol_as_dict,
-    render_mermaid,
-    render_record,
-    render_tree,
-)
+from stentguide.protocols.render import protocol_as_dict, render_mermaid, render_record, render_tree
 
 __all__ = [
     "SESSION_FORMAT",

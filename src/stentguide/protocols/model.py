@@ -20,16 +20,22 @@ protocol and bound to the steps where they apply. Answers may *set facts*
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
-import math
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from stentguide.devices import DeviceRequirement
 from stentguide.errors import InputError
+from stentguide.protocols.facts import FactSpec, Precondition
+from stentguide.protocols.fields import FactName, FactValue, RoleName, Slug, Sources, StrictModel
+from stentguide.protocols.outcomes import (
+    EvidenceGrade,
+    OutcomeCategory,
+    OutcomeGroup,
+    check_continue_with,
+)
 
 __all__ = [
     "ActionNode",
@@ -48,107 +54,13 @@ __all__ = [
     "Precondition",
     "Protocol",
     "Review",
+    "Slug",
+    "Sources",
     "StopCriterion",
 ]
 
-FactValue = bool | int | float | str
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-FactName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-Sources = Annotated[list[str], Field(min_length=1)]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OutcomeCategory(str, enum.Enum):
-    """How a pathway ended; the registry counts outcomes by these categories."""
-
-    retrieved = "retrieved"
-    removed_en_bloc = "removed-en-bloc"
-    deployed_in_situ = "deployed-in-situ"
-    crushed = "crushed"
-    left_in_place = "left-in-place"
-    surgical_referral = "surgical-referral"
-    stent_delivered = "stent-delivered"
-    staged_reattempt = "staged-reattempt"
-    procedure_stopped = "procedure-stopped"
-    bailout = "bailout"
-    specialist_referral = "specialist-referral"
-    sealed = "sealed"
-    changed_pathway = "changed-pathway"
-
-    @property
-    def group(self) -> OutcomeGroup:
-        """What the ending means at the table: resolved, changed pathway, emergency, ..."""
-        return _OUTCOME_GROUPS[self]
-
-
-class OutcomeGroup(str, enum.Enum):
-    """The clinical meaning of an outcome, which the faces show by colour and word.
-
-    Only ``resolved`` is a success; a changed pathway is not one (the problem goes
-    on under another pathway), and an emergency (surgery, bail-out) never looks like one.
-    """
-
-    resolved = "resolved"
-    changed_pathway = "changed-pathway"
-    emergency = "emergency"
-    referral = "referral"
-    stopped = "stopped"
-
-    @property
-    def label(self) -> str:
-        return _GROUP_LABELS[self]
-
-
-_GROUP_LABELS = {
-    OutcomeGroup.resolved: "Resolved",
-    OutcomeGroup.changed_pathway: "Changed pathway: not resolved yet",
-    OutcomeGroup.emergency: "Emergency: referral to surgery or bail-out",
-    OutcomeGroup.referral: "Referral to a specialist",
-    OutcomeGroup.stopped: "Stopped or left in place",
-}
-
-_OUTCOME_GROUPS = {
-    OutcomeCategory.retrieved: OutcomeGroup.resolved,
-    OutcomeCategory.removed_en_bloc: OutcomeGroup.resolved,
-    OutcomeCategory.deployed_in_situ: OutcomeGroup.resolved,
-    OutcomeCategory.crushed: OutcomeGroup.resolved,
-    OutcomeCategory.stent_delivered: OutcomeGroup.resolved,
-    OutcomeCategory.sealed: OutcomeGroup.resolved,
-    OutcomeCategory.left_in_place: OutcomeGroup.stopped,
-    OutcomeCategory.staged_reattempt: OutcomeGroup.stopped,
-    OutcomeCategory.procedure_stopped: OutcomeGroup.stopped,
-    OutcomeCategory.surgical_referral: OutcomeGroup.emergency,
-    OutcomeCategory.bailout: OutcomeGroup.emergency,
-    OutcomeCategory.specialist_referral: OutcomeGroup.referral,
-    OutcomeCategory.changed_pathway: OutcomeGroup.changed_pathway,
-}
-
-
-class EvidenceGrade(str, enum.Enum):
-    """The strongest kind of evidence behind a step, as a reviewing clinician grades it.
-
-    From strongest to weakest: a graded society or journal recommendation (class and
-    level of evidence), a meta-analysis, a systematic review, a registry or large
-    series, a small case series, a case report, expert opinion (reviews, teaching
-    pages, manuals). ``None`` on a node means the pathway does not grade its steps.
-    """
-
-    graded_recommendation = "graded-recommendation"
-    meta_analysis = "meta-analysis"
-    systematic_review = "systematic-review"
-    registry = "registry"
-    case_series = "case-series"
-    case_report = "case-report"
-    expert_opinion = "expert-opinion"
-
-
-RoleName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-
-
-class KeyMessage(_Strict):
+class KeyMessage(StrictModel):
     """A safety message declared once and shown at every step that binds it.
 
     ``every_step: true`` declares that the message applies at every assess and
@@ -177,7 +89,7 @@ class KeyMessage(_Strict):
         return self
 
 
-class StopCriterion(_Strict):
+class StopCriterion(StrictModel):
     """A sourced limit checked at every escalation step (contrast, radiation, time).
 
     ``action`` says what reaching the threshold means: ``stop`` (the source ties the
@@ -197,7 +109,7 @@ class StopCriterion(_Strict):
     sources: Sources
 
 
-class Review(_Strict):
+class Review(StrictModel):
     """A clinical review of one version of the pathway."""
 
     reviewer: str = Field(min_length=3)
@@ -208,47 +120,7 @@ class Review(_Strict):
     notes: str = Field(min_length=3)
 
 
-class FactSpec(_Strict):
-    """A fact about the case that answers set and preconditions read."""
-
-    type: Literal["bool", "number", "text"]
-    description: str = Field(min_length=3)
-
-    def accepts(self, value: FactValue) -> bool:
-        if self.type == "bool":
-            return isinstance(value, bool)
-        if self.type == "number":
-            return isinstance(value, int | float) and not isinstance(value, bool)
-        return isinstance(value, str)
-
-    def parse(self, raw: str) -> FactValue:
-        """The value typed as text (a form field, ``--fact NAME=VALUE``), by the declared type.
-
-        ``bool`` takes yes/no/true/false; ``number`` a finite number; ``text`` any
-        non-empty text. Anything else raises :class:`ValueError` saying what is expected.
-        """
-        text = raw.strip()
-        if not text:
-            raise ValueError("empty: give a value or leave the fact out")
-        if self.type == "bool":
-            lowered = text.lower()
-            if lowered in ("true", "yes", "y"):
-                return True
-            if lowered in ("false", "no", "n"):
-                return False
-            raise ValueError(f"{text!r} is not yes or no (true/false)")
-        if self.type == "number":
-            try:
-                number = float(text)
-            except ValueError:
-                raise ValueError(f"{text!r} is not a number") from None
-            if not math.isfinite(number):
-                raise ValueError(f"{text!r} is not a finite number")
-            return number
-        return text
-
-
-class Parameter(_Strict):
+class Parameter(StrictModel):
     """A named setting of an action, e.g. inflation pressure 3 atm."""
 
     name: str
@@ -258,15 +130,7 @@ class Parameter(_Strict):
     sources: Sources
 
 
-class Precondition(_Strict):
-    """A fact the step assumes. Unmet or undeclared, it is shown as a warning at the step."""
-
-    fact: FactName
-    equals: FactValue
-    message: str = Field(min_length=3, description="Why the step needs it, shown when unmet.")
-
-
-class Answer(_Strict):
+class Answer(StrictModel):
     """One option of a choice question.
 
     ``only_if`` names facts the answer requires: when the run already knows one of
@@ -286,7 +150,7 @@ class Answer(_Strict):
         return [f for f, v in self.only_if.items() if f in facts and facts[f] != v]
 
 
-class NumberBranch(_Strict):
+class NumberBranch(StrictModel):
     """One range of a numeric question: ``min <= value < max`` leads to ``next``."""
 
     id: Slug
@@ -301,7 +165,7 @@ class NumberBranch(_Strict):
         return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
 
 
-class NumberQuestion(_Strict):
+class NumberQuestion(StrictModel):
     """A numeric answer with its unit, plausible range and branches."""
 
     unit: str
@@ -325,7 +189,7 @@ class NumberQuestion(_Strict):
         return self
 
 
-class _NodeBase(_Strict):
+class _NodeBase(StrictModel):
     id: Slug
     title: str = Field(min_length=3)
     sources: Sources
@@ -423,9 +287,7 @@ class OutcomeNode(_NodeBase):
 
     @model_validator(mode="after")
     def _continue_with_iff_changed(self) -> OutcomeNode:
-        changed = self.category is OutcomeCategory.changed_pathway
-        if changed != (self.continue_with is not None):
-            raise ValueError("`continue_with` goes with, and only with, category changed-pathway")
+        check_continue_with(self.category, self.continue_with, "category")
         return self
 
     def next_ids(self) -> list[str]:
@@ -435,7 +297,7 @@ class OutcomeNode(_NodeBase):
 Node = Annotated[AssessNode | ActionNode | OutcomeNode, Field(discriminator="kind")]
 
 
-class Protocol(_Strict):
+class Protocol(StrictModel):
     """A versioned management pathway."""
 
     id: Slug
@@ -502,6 +364,11 @@ class Protocol(_Strict):
         if problems:
             raise InputError("unknown device role", problems)
 
+    def not_a_fact(self, name: str) -> str:
+        """Why ``name`` is refused as a fact of this pathway: it is not declared."""
+        known = ", ".join(self.facts) or "none"
+        return f"not a fact of {self.id} (known: {known})"
+
     def parse_facts(self, raw: Mapping[str, str]) -> dict[str, FactValue]:
         """Facts typed as text, each parsed by its declared type; blank values are left out.
 
@@ -513,8 +380,7 @@ class Protocol(_Strict):
         for name, text in raw.items():
             spec = self.facts.get(name)
             if spec is None:
-                known = ", ".join(self.facts) or "none"
-                problems[f"facts.{name}"] = f"not a fact of {self.id} (known: {known})"
+                problems[f"facts.{name}"] = self.not_a_fact(name)
                 continue
             if not text.strip():
                 continue

@@ -79,48 +79,6 @@ class _Payload(BaseModel):
         return {key: value for key, value in dumped.items() if value is not None}
 
 
-class StartedData(_Payload):
-    case: CaseContext
-
-
-class EnteredData(_Payload):
-    """Snapshots of what the step showed: unmet preconditions, device checks, key messages."""
-
-    preconditions: list[dict[str, Any]] | None = None
-    device_checks: list[dict[str, Any]] | None = None
-    key_messages_new: list[_Name] | None = None
-    """Key messages shown in full at this step (not acknowledged at an earlier step)."""
-    key_messages_known: list[_Name] | None = None
-    """Key messages shown as their short form only (acknowledged at an earlier step)."""
-
-
-class DeclaredData(_Payload):
-    devices: dict[_Name, _DeviceName] = Field(default_factory=dict)
-    facts: dict[_Name, FactValue] = Field(default_factory=dict)
-
-
-class AcknowledgedData(_Payload):
-    key_messages: list[_Name] = Field(min_length=1)
-
-
-class AnsweredData(_Payload):
-    answer: _Name
-    label: Annotated[str, StringConstraints(max_length=500)]
-    value: float | None = None
-    unit: Annotated[str, StringConstraints(max_length=32)] | None = None
-
-
-class UndoneData(_Payload):
-    undoes_seq: int = Field(ge=0)
-    answer: _Name
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
-
-
-class EndedData(_Payload):
-    category: _Name
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
-
-
 class _EventBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -142,9 +100,24 @@ class _EventBase(BaseModel):
         return self.model_dump(mode="json", exclude={"protocol_id", "protocol_version"})
 
 
+class StartedData(_Payload):
+    case: CaseContext
+
+
 class StartedEvent(_EventBase):
     type: Literal["started"] = "started"
     data: StartedData
+
+
+class EnteredData(_Payload):
+    """Snapshots of what the step showed: unmet preconditions, device checks, key messages."""
+
+    preconditions: list[dict[str, Any]] | None = None
+    device_checks: list[dict[str, Any]] | None = None
+    key_messages_new: list[_Name] | None = None
+    """Key messages shown in full at this step (not acknowledged at an earlier step)."""
+    key_messages_known: list[_Name] | None = None
+    """Key messages shown as their short form only (acknowledged at an earlier step)."""
 
 
 class EnteredEvent(_EventBase):
@@ -152,9 +125,18 @@ class EnteredEvent(_EventBase):
     data: EnteredData = Field(default_factory=EnteredData)
 
 
+class DeclaredData(_Payload):
+    devices: dict[_Name, _DeviceName] = Field(default_factory=dict)
+    facts: dict[_Name, FactValue] = Field(default_factory=dict)
+
+
 class DeclaredEvent(_EventBase):
     type: Literal["declared"] = "declared"
     data: DeclaredData
+
+
+class AcknowledgedData(_Payload):
+    key_messages: list[_Name] = Field(min_length=1)
 
 
 class AcknowledgedEvent(_EventBase):
@@ -162,14 +144,32 @@ class AcknowledgedEvent(_EventBase):
     data: AcknowledgedData
 
 
+class AnsweredData(_Payload):
+    answer: _Name
+    label: Annotated[str, StringConstraints(max_length=500)]
+    value: float | None = None
+    unit: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
 class AnsweredEvent(_EventBase):
     type: Literal["answered"] = "answered"
     data: AnsweredData
 
 
+class UndoneData(_Payload):
+    undoes_seq: int = Field(ge=0)
+    answer: _Name
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class UndoneEvent(_EventBase):
     type: Literal["undone"] = "undone"
     data: UndoneData
+
+
+class EndedData(_Payload):
+    category: _Name
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class EndedEvent(_EventBase):

@@ -6,18 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from stentguide import DISCLAIMER
+from stentguide.protocols import record
 from stentguide.protocols.engine import Session
 from stentguide.protocols.model import ActionNode, OutcomeNode, Protocol
-from stentguide.protocols.record import (
-    AcknowledgedEvent,
-    AnsweredEvent,
-    DeclaredEvent,
-    EndedEvent,
-    EnteredEvent,
-    Event,
-    StartedEvent,
-    UndoneEvent,
-)
 
 __all__ = [
     "protocol_as_dict",
@@ -163,10 +154,10 @@ def render_record(session: Session) -> str:
     return "\n".join(lines)
 
 
-def _event_lines(event: Event, title: str) -> list[str]:
+def _event_lines(event: record.Event, title: str) -> list[str]:
     """The record's lines for one event (none for the start)."""
     match event:
-        case EnteredEvent(data=data):
+        case record.EnteredEvent(data=data):
             lines = [f"step      {title}"]
             lines.extend(
                 f"          precondition {pre['status']}: {pre['message']}"
@@ -177,18 +168,18 @@ def _event_lines(event: Event, title: str) -> list[str]:
                 mark = {"ok": "ok", "fail": "FAIL", "unknown": "?"}[check["status"]]
                 lines.append(f"          device check [{mark}] {check['message']}")
             return lines
-        case AcknowledgedEvent(data=data):
+        case record.AcknowledgedEvent(data=data):
             return [f"ack       key messages: {', '.join(data.key_messages)}"]
-        case AnsweredEvent(data=data):
+        case record.AnsweredEvent(data=data):
             value = f" ({data.value:g} {data.unit})" if data.value is not None else ""
             return [f"answer    {data.label}{value}"]
-        case UndoneEvent(data=data):
+        case record.UndoneEvent(data=data):
             reason = f": {data.reason}" if data.reason else ""
             return [f"undo      answer {data.answer!r} at {title}{reason}"]
-        case DeclaredEvent(data=data):
+        case record.DeclaredEvent(data=data):
             parts = [f"{k}={v}" for k, v in {**data.devices, **data.facts}.items()]
             return [f"declared  {', '.join(parts)}"]
-        case EndedEvent(data=data):
+        case record.EndedEvent(data=data):
             return [f"outcome   {title} [{data.category}]"]
-        case StartedEvent():
+        case record.StartedEvent():
             return []

@@ -12,23 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stentguide.errors import SessionError
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
-from stentguide.protocols.record import (
-    AcknowledgedEvent,
-    AnsweredEvent,
-    DeclaredEvent,
-    EndedEvent,
-    EnteredEvent,
-    Event,
-    StartedEvent,
-    UndoneEvent,
-)
+from stentguide.protocols import record
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 
 __all__ = [
     "STOPPED",
@@ -74,10 +59,10 @@ class RunState:
     stopped_seq: int | None = None
 
 
-def apply_event(protocol: Protocol, state: RunState, event: Event) -> None:
+def apply_event(protocol: Protocol, state: RunState, event: record.Event) -> None:
     """Apply one event of a record to the state replayed so far."""
     match event:
-        case AnsweredEvent(data=data):
+        case record.AnsweredEvent(data=data):
             for_record = event.node in state.pending and event.node != state.current
             if not for_record:
                 expect_at(event, state.current)
@@ -101,11 +86,11 @@ def apply_event(protocol: Protocol, state: RunState, event: Event) -> None:
             else:
                 state.current = nxt
                 advance(protocol, state)
-        case UndoneEvent(data=data) if state.stopped_seq is not None:
+        case record.UndoneEvent(data=data) if state.stopped_seq is not None:
             if data.undoes_seq != state.stopped_seq:
                 raise SessionError(f"event {event.seq} undoes an answer of a stopped run")
             state.stopped_seq = None
-        case UndoneEvent():
+        case record.UndoneEvent():
             if not state.stack:
                 raise SessionError(f"event {event.seq} undoes an answer never given")
             expect_at(event, state.stack[-1].node)
@@ -114,19 +99,19 @@ def apply_event(protocol: Protocol, state: RunState, event: Event) -> None:
             state.current = undone.current_before if undone.for_record else undone.node
             state.pending = list(undone.pending_before)
             state.inferred = list(undone.inferred_before)
-        case AcknowledgedEvent(data=data):
+        case record.AcknowledgedEvent(data=data):
             expect_at(event, state.current)
             state.acknowledged.setdefault(state.current, set()).update(data.key_messages)
-        case DeclaredEvent(data=data):
+        case record.DeclaredEvent(data=data):
             state.devices.update(data.devices)
             state.facts.update(data.facts)
             state.pending = [n for n in state.pending if not known(protocol.node(n), state)]
-        case EndedEvent(data=data) if data.category == STOPPED and not isinstance(
+        case record.EndedEvent(data=data) if data.category == STOPPED and not isinstance(
             protocol.node(state.current), OutcomeNode
         ):
             expect_at(event, state.current)
             state.stopped_seq = event.seq
-        case StartedEvent() | EnteredEvent() | EndedEvent():
+        case record.StartedEvent() | record.EnteredEvent() | record.EndedEvent():
             pass
 
 
@@ -180,7 +165,7 @@ def advance(protocol: Protocol, state: RunState) -> None:
         state.current = nxt
 
 
-def expect_at(event: Event, node: str) -> None:
+def expect_at(event: record.Event, node: str) -> None:
     """Refuse an event recorded at another step than the one the replay reached."""
     if event.node != node:
         raise SessionError(f"event {event.seq} is at {event.node!r}, not the step reached")

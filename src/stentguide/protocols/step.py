@@ -14,13 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from stentguide.devices import DeviceCheck, check_requirement, get_device
 from stentguide.errors import InputError, InvalidAnswerError, StentguideError
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    FactValue,
-    OutcomeNode,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, FactValue, OutcomeNode, Protocol
 from stentguide.protocols.record import AnsweredData
 
 __all__ = [
@@ -115,8 +109,7 @@ def validate_facts(protocol: Protocol, facts: Mapping[str, FactValue]) -> None:
     for name, value in facts.items():
         spec = protocol.facts.get(name)
         if spec is None:
-            known = ", ".join(protocol.facts) or "none"
-            problems[f"facts.{name}"] = f"not a fact of {protocol.id} (known: {known})"
+            problems[f"facts.{name}"] = protocol.not_a_fact(name)
         elif not spec.accepts(value):
             problems[f"facts.{name}"] = f"expected {spec.type}, got {value!r}"
     if problems:

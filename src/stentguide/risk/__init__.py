@@ -27,16 +27,8 @@ Examples
 
 from __future__ import annotations
 
-from stentguide.risk._api import (
-    answer_points,
-    input_schema,
-    list_scores,
-    provisional_points,
-    score,
-    score_frame,
-    score_frame_with_rejects,
-    validate_frame,
-)
+from stentguide.risk._api import answer_points, input_schema, list_scores, provisional_points, score
+from stentguide.risk._batch import score_frame, score_frame_with_rejects, validate_frame
 from stentguide.risk._catalog import get_spec
 from stentguide.risk._contrast import ContrastCheck, contrast_check
 from stentguide.risk._files import FileReport, score_file

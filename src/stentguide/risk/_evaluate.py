@@ -18,14 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stentguide.risk._equations import EQUATIONS
-from stentguide.risk._model import (
-    Condition,
-    LevelValues,
-    ParamRef,
-    Rule,
-    ScoreSpec,
-    Variable,
-)
+from stentguide.risk._model import Condition, LevelValues, ParamRef, Rule, ScoreSpec, Variable
 
 __all__ = ["Evaluation", "active_rules", "evaluate", "integral_points"]
 
@@ -91,12 +84,12 @@ def evaluate(
     if spec.kind == "equation":
         total = np.round(_equation_value(spec, params, values, n), spec.decimals)
         return Evaluation(total, {}, {}, _categorise(spec, total, {}), None)
-    variables = {v.name: v for v in spec.variables}
+    inputs = _Inputs(params, values, {v.name: v for v in spec.variables})
     rule_points: dict[str, FloatArray] = {}
     group_counts: dict[str, npt.NDArray[np.int64]] = {}
     total = np.zeros(n, dtype=np.float64)
     for rule in active_rules(spec, params):
-        points = _rule_points(rule, params, values, variables)
+        points = _rule_points(rule, inputs)
         rule_points[rule.id] = points
         total += points
         if rule.group is not None:
@@ -115,7 +108,7 @@ def evaluate(
 def _integer_points(
     spec: ScoreSpec, params: ParamValues, values: dict[str, npt.NDArray[Any]], n: int
 ) -> Evaluation:
-    variables = {v.name: v for v in spec.variables}
+    inputs = _Inputs(params, values, {v.name: v for v in spec.variables})
     total = np.zeros(n, dtype=np.int64)
     for rule in active_rules(spec, params):
         points = int(rule.points)
@@ -123,9 +116,7 @@ def _integer_points(
             steps = np.floor(values[rule.per_unit.variable] / rule.per_unit.unit)
             total += steps.astype(np.int64) * points
             continue
-        met = _condition(rule.when[0], params, values, variables)
-        for cond in rule.when[1:]:
-            met = met & _condition(cond, params, values, variables)
+        met = _all_met(rule, inputs)
         if points == 1:
             total += met
         elif points == -1:
@@ -151,19 +142,17 @@ def _criteria_counts(
     spec: ScoreSpec, params: ParamValues, values: dict[str, npt.NDArray[Any]], n: int
 ) -> Evaluation:
     """Met criteria counted per group in integers; the category from the counts."""
-    variables = {v.name: v for v in spec.variables}
+    inputs = _Inputs(params, values, {v.name: v for v in spec.variables})
     counts: dict[str, npt.NDArray[np.int64]] = {}
     for rule in active_rules(spec, params):
         if rule.group is None:
             continue
         if rule.when and rule.per_unit is None and rule.linear is None:
-            met = _condition(rule.when[0], params, values, variables)
-            for cond in rule.when[1:]:
-                met = met & _condition(cond, params, values, variables)
+            met = _all_met(rule, inputs)
             if rule.points == 0:
                 met = np.zeros(n, dtype=bool)
         else:
-            met = _rule_points(rule, params, values, variables) != 0
+            met = _rule_points(rule, inputs) != 0
         if rule.group in counts:
             counts[rule.group] += met
         else:
@@ -172,12 +161,25 @@ def _criteria_counts(
     return Evaluation(total, {}, counts, _categorise(spec, total, counts), None)
 
 
-def _rule_points(
-    rule: Rule,
-    params: ParamValues,
-    values: dict[str, npt.NDArray[Any]],
-    variables: dict[str, Variable],
-) -> FloatArray:
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What a rule reads: the parameters, the input columns, the variables by name."""
+
+    params: ParamValues
+    values: dict[str, npt.NDArray[Any]]
+    variables: dict[str, Variable]
+
+
+def _all_met(rule: Rule, inputs: _Inputs) -> BoolArray:
+    """The rows where every condition of ``rule`` holds."""
+    met = _condition(rule.when[0], inputs)
+    for cond in rule.when[1:]:
+        met = met & _condition(cond, inputs)
+    return met
+
+
+def _rule_points(rule: Rule, inputs: _Inputs) -> FloatArray:
+    values = inputs.values
     if rule.per_unit is not None:
         x = values[rule.per_unit.variable]
         return np.floor(x / rule.per_unit.unit) * rule.points
@@ -187,43 +189,30 @@ def _rule_points(
         slope = (lin.points1 - lin.points0) / (lin.x1 - lin.x0)
         result: FloatArray = lin.points0 + slope * (x - lin.x0)
         return result
-    met = _condition(rule.when[0], params, values, variables)
-    for cond in rule.when[1:]:
-        met = met & _condition(cond, params, values, variables)
-    return np.where(met, rule.points, 0.0)
+    return np.where(_all_met(rule, inputs), rule.points, 0.0)
 
 
-def _condition(
-    cond: Condition,
-    params: ParamValues,
-    values: dict[str, npt.NDArray[Any]],
-    variables: dict[str, Variable],
-) -> BoolArray:
-    x = values[cond.variable]
+def _condition(cond: Condition, inputs: _Inputs) -> BoolArray:
+    x = inputs.values[cond.variable]
     if cond.levels is not None:
-        levels = variables[cond.variable].levels or []
+        levels = inputs.variables[cond.variable].levels or []
         member = np.array([level in cond.levels for level in levels], dtype=bool)
         by_code: BoolArray = member[x]
         return by_code
     if cond.op is None:
         flag: BoolArray = x.astype(bool, copy=False)
         return flag
-    op = str(params[cond.op.parameter]) if isinstance(cond.op, ParamRef) else cond.op
-    return _COMPARE[op](x, _threshold(cond.value, params, values, variables))
+    op = str(inputs.params[cond.op.parameter]) if isinstance(cond.op, ParamRef) else cond.op
+    return _COMPARE[op](x, _threshold(cond.value, inputs))
 
 
-def _threshold(
-    value: float | ParamRef | LevelValues | None,
-    params: ParamValues,
-    values: dict[str, npt.NDArray[Any]],
-    variables: dict[str, Variable],
-) -> float | FloatArray:
+def _threshold(value: float | ParamRef | LevelValues | None, inputs: _Inputs) -> float | FloatArray:
     if isinstance(value, ParamRef):
-        return float(params[value.parameter])
+        return float(inputs.params[value.parameter])
     if isinstance(value, LevelValues):
-        levels = variables[value.by].levels or []
+        levels = inputs.variables[value.by].levels or []
         table = np.array([value.values[level] for level in levels], dtype=np.float64)
-        by_row: FloatArray = table[values[value.by]]
+        by_row: FloatArray = table[inputs.values[value.by]]
         return by_row
     return float(value or 0.0)
 

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from stentguide.errors import InputError
 from stentguide.progress import Progress
-from stentguide.risk._api import batch_error, empty_rejects, score_frame_with_rejects
+from stentguide.risk._batch import batch_error, empty_rejects, score_frame_with_rejects
 from stentguide.risk._catalog import get_spec
 from stentguide.risk._model import ScoreSpec
 from stentguide.risk._units import alternatives_for, column_alias

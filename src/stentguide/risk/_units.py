@@ -9,6 +9,7 @@ before validation, so every range check and rule sees the canonical unit.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +25,7 @@ __all__ = [
     "alternatives_for",
     "column_alias",
     "to_canonical",
+    "unit_aliases",
     "unit_options",
 ]
 
@@ -103,6 +105,16 @@ def column_alias(variable: str, alternative: UnitAlternative) -> str:
     """The name of an input given in another unit, e.g. ``serum_creatinine_umol_l``."""
     stem = variable.rsplit("_", 2)[0]
     return f"{stem}_{alternative.suffix}"
+
+
+def unit_aliases(variables: Iterable[str]) -> dict[str, tuple[str, float]]:
+    """Each other-unit name of these inputs (``serum_creatinine_umol_l``) -> (input, size)."""
+    aliases: dict[str, tuple[str, float]] = {}
+    for name in variables:
+        quantity = alternatives_for(name)
+        for alt in quantity.alternatives if quantity else []:
+            aliases[column_alias(name, alt)] = (name, alt.per_canonical)
+    return aliases
 
 
 def to_canonical(variable: str, value: float, unit: str) -> float:

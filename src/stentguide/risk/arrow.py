@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from stentguide.errors import InputError
-from stentguide.risk._api import column_prefix, score_frame_with_rejects
+from stentguide.risk._batch import column_prefix, score_frame_with_rejects
 from stentguide.risk._catalog import get_spec
 
 __all__ = ["score_batches", "score_table"]

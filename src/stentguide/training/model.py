@@ -25,10 +25,11 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from stentguide.protocols import OutcomeCategory
-from stentguide.protocols.model import Slug, Sources
+from stentguide.protocols.fields import Slug, Sources, StrictModel
+from stentguide.protocols.outcomes import check_continue_with
 
 __all__ = [
     "COST_BASIS",
@@ -48,10 +49,6 @@ COST_BASIS = "teaching-estimate"
 Text = Annotated[str, Field(min_length=3)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Verdict(str, enum.Enum):
     """How a choice is judged in its situation."""
 
@@ -60,14 +57,14 @@ class Verdict(str, enum.Enum):
     wrong = "wrong"
 
 
-class Cost(_Strict):
+class Cost(StrictModel):
     """What a choice costs: procedure minutes and contrast (teaching estimates)."""
 
     minutes: float = Field(ge=0, le=240)
     contrast_ml: float = Field(ge=0, le=500)
 
 
-class Setting(_Strict):
+class Setting(StrictModel):
     """The situation at the start: anatomy, devices in use, what is seen."""
 
     patient: Text
@@ -77,7 +74,7 @@ class Setting(_Strict):
     sources: Sources
 
 
-class Choice(_Strict):
+class Choice(StrictModel):
     """One option at a moment, with what it leads to and what it costs."""
 
     id: Slug
@@ -102,7 +99,7 @@ class Choice(_Strict):
         return self
 
 
-class Moment(_Strict):
+class Moment(StrictModel):
     """A decision point: what is seen and the choices on offer."""
 
     id: Slug
@@ -134,7 +131,7 @@ class Moment(_Strict):
         return next(c for c in self.choices if c.verdict is Verdict.expert)
 
 
-class End(_Strict):
+class End(StrictModel):
     """A terminal situation of the case."""
 
     id: Slug
@@ -148,20 +145,18 @@ class End(_Strict):
 
     @model_validator(mode="after")
     def _continue_with_iff_changed(self) -> End:
-        changed = self.outcome is OutcomeCategory.changed_pathway
-        if changed != (self.continue_with is not None):
-            raise ValueError("`continue_with` goes with, and only with, outcome changed-pathway")
+        check_continue_with(self.outcome, self.continue_with, "outcome")
         return self
 
 
-class TeachingPoint(_Strict):
+class TeachingPoint(StrictModel):
     """A lesson of the case, for the debrief."""
 
     text: Text
     sources: Sources
 
 
-class TrainingCase(_Strict):
+class TrainingCase(StrictModel):
     """A versioned training case teaching one pathway."""
 
     id: Slug

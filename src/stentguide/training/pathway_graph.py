@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
-from stentguide.errors import KnowledgeError
+from stentguide.knowledge import validate_data
 from stentguide.protocols import Protocol
 from stentguide.training.model import TrainingCase
 
@@ -80,10 +78,4 @@ def case_as_protocol(case: TrainingCase, pathway: Protocol | None) -> Protocol:
         "nodes": nodes,
         "sources": case.sources,
     }
-    try:
-        return Protocol.model_validate(raw)
-    except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise KnowledgeError(f"case {case.id!r} does not form a graph: {reasons}") from None
+    return validate_data(Protocol, raw, f"case {case.id!r} does not form a graph")

@@ -141,6 +141,11 @@ def _ratio_points(expert: float, trainee: float, points: float) -> float:
     return points * expert / trainee
 
 
+def _part(name: str, points: float, max_points: float, detail: str) -> ScorePart:
+    """One line of the score, its points rounded to one decimal."""
+    return ScorePart(name=name, points=round(points, 1), max_points=max_points, detail=detail)
+
+
 def score_path(case: TrainingCase, path: Sequence[tuple[str, str]]) -> Score:
     """Score a path (``(moment, choice)`` pairs from the start) through ``case``.
 
@@ -185,29 +190,29 @@ def score_path(case: TrainingCase, path: Sequence[tuple[str, str]]) -> Score:
     contrast_points = _ratio_points(expert_contrast, contrast, CONTRAST_POINTS)
 
     parts = [
-        ScorePart(
-            name="key messages",
-            points=round(key_points, 1),
-            max_points=KEY_MESSAGE_POINTS,
-            detail=f"{kept} of {len(results)} key messages kept",
+        _part(
+            "key messages",
+            key_points,
+            KEY_MESSAGE_POINTS,
+            f"{kept} of {len(results)} key messages kept",
         ),
-        ScorePart(
-            name="steps in order",
-            points=round(order_points, 1),
-            max_points=ORDER_POINTS,
-            detail=f"{common} of {longest} steps in the expert's order",
+        _part(
+            "steps in order",
+            order_points,
+            ORDER_POINTS,
+            f"{common} of {longest} steps in the expert's order",
         ),
-        ScorePart(
-            name="time",
-            points=round(time_points, 1),
-            max_points=TIME_POINTS,
-            detail=f"{minutes:g} min against the expert's {expert_minutes:g} (teaching estimate)",
+        _part(
+            "time",
+            time_points,
+            TIME_POINTS,
+            f"{minutes:g} min against the expert's {expert_minutes:g} (teaching estimate)",
         ),
-        ScorePart(
-            name="contrast",
-            points=round(contrast_points, 1),
-            max_points=CONTRAST_POINTS,
-            detail=f"{contrast:g} ml against the expert's {expert_contrast:g} (teaching estimate)",
+        _part(
+            "contrast",
+            contrast_points,
+            CONTRAST_POINTS,
+            f"{contrast:g} ml against the expert's {expert_contrast:g} (teaching estimate)",
         ),
     ]
     total = key_points + order_points + time_points + contrast_points

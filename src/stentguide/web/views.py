@@ -18,16 +18,7 @@ from stentguide.protocols import (
     PreconditionStatus,
     Protocol,
     Session,
-)
-from stentguide.protocols.record import (
-    AcknowledgedEvent,
-    AnsweredEvent,
-    DeclaredEvent,
-    EndedEvent,
-    EnteredEvent,
-    Event,
-    StartedEvent,
-    UndoneEvent,
+    record,
 )
 from stentguide.references import load_references
 
@@ -186,26 +177,26 @@ def step_view(session: Session) -> StepView:
     return StepView(**base)
 
 
-def _event_text(protocol: Protocol, event: Event) -> str:
+def _event_text(protocol: Protocol, event: record.Event) -> str:
     title = protocol.node(event.node).title if event.node else ""
     match event:
-        case StartedEvent():
+        case record.StartedEvent():
             return f"Started {protocol.title}"
-        case EnteredEvent():
+        case record.EnteredEvent():
             return f"Step: {title}"
-        case AcknowledgedEvent(data=data):
+        case record.AcknowledgedEvent(data=data):
             texts = [protocol.key_messages[k].text for k in data.key_messages]
             return "Acknowledged: " + " / ".join(texts)
-        case AnsweredEvent(data=data):
+        case record.AnsweredEvent(data=data):
             value = f" ({data.value:g} {data.unit})" if data.value is not None else ""
             return f"{title}: {data.label}{value}"
-        case UndoneEvent(data=data):
+        case record.UndoneEvent(data=data):
             reason = f" ({data.reason})" if data.reason else ""
             return f"Undone: answer {data.answer!r} at {title}{reason}"
-        case DeclaredEvent(data=data):
+        case record.DeclaredEvent(data=data):
             parts = [f"{k} = {v}" for k, v in {**data.devices, **data.facts}.items()]
             return "Declared " + ", ".join(parts)
-        case EndedEvent(data=data):
+        case record.EndedEvent(data=data):
             return f"Outcome: {title} [{data.category}]"
 
 

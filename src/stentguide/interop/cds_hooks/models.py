@@ -1,4 +1,7 @@
-"""The CDS Hooks 2.0 wire models: the request, cards, discovery and feedback."""
+"""The CDS Hooks 2.0 wire models: the request, cards, discovery and feedback.
+
+The package (:mod:`stentguide.interop.cds_hooks`) names the public ones in its ``__all__``.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
-
-__all__ = [
-    "AcceptedSuggestion",
-    "Action",
-    "Card",
-    "CdsRequest",
-    "CdsResponse",
-    "Coding",
-    "Discovery",
-    "Feedback",
-    "FeedbackRequest",
-    "FhirAuthorization",
-    "Link",
-    "OverrideReason",
-    "ServiceDescription",
-    "Source",
-    "Suggestion",
-]
 
 
 class _Model(BaseModel):

@@ -6,6 +6,9 @@
     ``device-role/{role}``.
 ``CodeSystem`` ``outcome-category``
     How a pathway ends (retrieved, removed en bloc, ...), shared by all pathways.
+
+The package (:mod:`stentguide.interop.fhir`) names the public ones in its ``__all__``;
+the rest serve the PlanDefinition and Questionnaire builders beside this module.
 """
 
 from __future__ import annotations
@@ -24,25 +27,6 @@ from stentguide.protocols.model import (
     OutcomeNode,
     Protocol,
 )
-
-__all__ = [
-    "EXTENSION_DEVICE_REQUIREMENT",
-    "EXTENSION_PRECONDITION",
-    "OUTCOME_SYSTEM",
-    "PLAN_DEFINITION_BASE",
-    "QR_VARIABLE",
-    "Edge",
-    "answer_code",
-    "asking",
-    "edges",
-    "key_message_code",
-    "key_messages_link_id",
-    "outcome_code_system",
-    "pathway_code_system",
-    "pathway_system",
-    "ucum_code",
-    "ucum_quantity",
-]
 
 PLAN_DEFINITION_BASE = f"{CANONICAL_BASE}:plandefinition"
 OUTCOME_SYSTEM = canonical("codesystem", "outcome-category")

@@ -32,13 +32,7 @@ from stentguide.interop.fhir.codes import (
     ucum_quantity,
 )
 from stentguide.interop.fhir.expressions import any_of, incoming
-from stentguide.protocols.model import (
-    ActionNode,
-    AssessNode,
-    OutcomeNode,
-    Precondition,
-    Protocol,
-)
+from stentguide.protocols.model import ActionNode, AssessNode, OutcomeNode, Precondition, Protocol
 
 __all__ = ["protocol_to_plan_definition"]
 

@@ -12,17 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import HTMLResponse
 
-from stentguide.devices import (
-    DEVICE_KINDS,
-    FitResult,
-    Inflation,
-    SnareChoice,
-    balloon_diameter_at,
-    check_fit,
-    choose_snare,
-    get_device,
-    list_devices,
-)
+from stentguide import devices
 from stentguide.errors import InputError, StentguideError
 from stentguide.web.lookup import find_or_404
 from stentguide.web.navigation import NavLink
@@ -79,26 +69,26 @@ def api_devices(
     """The device catalogue, optionally of one kind."""
     return [
         DeviceSummary(name=d.name, kind=d.kind, family=d.family, estimated=d.estimated)
-        for d in list_devices(kind)
+        for d in devices.list_devices(kind)
     ]
 
 
 @router.post("/api/devices/fit", tags=["devices"])
-def api_fit(body: FitIn) -> FitResult:
+def api_fit(body: FitIn) -> devices.FitResult:
     """Whether the devices pass side by side through the guide, with the numbers."""
-    return check_fit(body.guide, body.devices)
+    return devices.check_fit(body.guide, body.devices)
 
 
 @router.post("/api/devices/inflation", tags=["devices"])
-def api_inflation(body: InflationIn) -> Inflation:
+def api_inflation(body: InflationIn) -> devices.Inflation:
     """The diameter a balloon or stent system reaches at a pressure."""
-    return balloon_diameter_at(body.device, body.pressure)
+    return devices.balloon_diameter_at(body.device, body.pressure)
 
 
 @router.post("/api/devices/snare", tags=["devices"])
-def api_snare(body: SnareIn) -> SnareChoice:
+def api_snare(body: SnareIn) -> devices.SnareChoice:
     """Catalogue snares that open to the vessel and pass through the catheter."""
-    return choose_snare(body.vessel_diameter_mm, body.catheter, body.alongside)
+    return devices.choose_snare(body.vessel_diameter_mm, body.catheter, body.alongside)
 
 
 _ACTIONS = ("fit", "inflation", "snare")
@@ -117,7 +107,7 @@ def api_device(name: str) -> dict[str, Any]:
     """
     if name in _ACTIONS:
         raise HTTPException(405, "use POST for this check", headers={"Allow": "POST"})
-    return find_or_404("device", name, get_device).model_dump(mode="json")
+    return find_or_404("device", name, devices.get_device).model_dump(mode="json")
 
 
 def _attempt(kind: str, call: Any) -> tuple[Any, dict[str, str], str | None]:
@@ -153,7 +143,7 @@ def devices_page(
         if missing:
             problems, error = missing, "The fit check needs a guide and a device."
         else:
-            result, problems, error = _attempt("device", lambda: check_fit(guide, inside))
+            result, problems, error = _attempt("device", lambda: devices.check_fit(guide, inside))
     elif tool == "inflation":
         missing = {
             k: "required" for k, v in (("balloon", balloon), ("pressure", pressure)) if not v
@@ -162,7 +152,7 @@ def devices_page(
             problems, error = missing, "The diameter check needs a balloon and a pressure."
         else:
             result, problems, error = _attempt(
-                "balloon", lambda: balloon_diameter_at(balloon, pressure)
+                "balloon", lambda: devices.balloon_diameter_at(balloon, pressure)
             )
     elif tool == "snare":
         result, problems, error = _snare(vessel, catheter)
@@ -181,8 +171,8 @@ def devices_page(
         "problems": problems,
         "error": error,
         "sources": sources,
-        "device_names": [d.name for d in list_devices()],
-        "kinds": DEVICE_KINDS,
+        "device_names": [d.name for d in devices.list_devices()],
+        "kinds": devices.DEVICE_KINDS,
     }
     status = 422 if error else 200
     template = (
@@ -209,4 +199,4 @@ def _snare(vessel: str, catheter: str) -> tuple[Any, dict[str, str], str | None]
             {"vessel": "must be a number of millimetres"},
             "Vessel diameter is not a number.",
         )
-    return _attempt("vessel", lambda: choose_snare(diameter, catheter))
+    return _attempt("vessel", lambda: devices.choose_snare(diameter, catheter))

@@ -15,18 +15,8 @@ from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel, ConfigDict
 from starlette.responses import HTMLResponse, Response
 
+from stentguide import leaflets
 from stentguide.errors import InputError
-from stentguide.leaflets import (
-    Access,
-    Language,
-    LeafletPlan,
-    SecondAntiplatelet,
-    StentType,
-    parse_plan,
-    plan_schema,
-    render_html,
-    render_pdf,
-)
 from stentguide.leaflets.plan import MAX_ANTIPLATELET_MONTHS, MIN_ANTIPLATELET_MONTHS
 from stentguide.web.navigation import NavLink
 from stentguide.web.templating import render
@@ -40,7 +30,7 @@ _PDF_HEADERS = {"Content-Disposition": 'attachment; filename="stentguide-leaflet
 @router.get("/api/leaflets/schema", tags=["leaflets"])
 def api_plan_schema() -> dict[str, Any]:
     """The JSON Schema of a leaflet plan."""
-    return plan_schema()
+    return leaflets.plan_schema()
 
 
 _INVALID: dict[int | str, dict[str, Any]] = {
@@ -54,9 +44,9 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}}, **_INVALID},
 )
-def api_leaflet_html(plan: LeafletPlan) -> HTMLResponse:
+def api_leaflet_html(plan: leaflets.LeafletPlan) -> HTMLResponse:
     """The personalised leaflet as printable HTML."""
-    return HTMLResponse(render_html(parse_plan(plan)))
+    return HTMLResponse(leaflets.render_html(leaflets.parse_plan(plan)))
 
 
 @router.post(
@@ -65,9 +55,9 @@ def api_leaflet_html(plan: LeafletPlan) -> HTMLResponse:
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **_INVALID},
 )
-def api_leaflet_pdf(plan: LeafletPlan) -> Response:
+def api_leaflet_pdf(plan: leaflets.LeafletPlan) -> Response:
     """The personalised leaflet as a four-page A4 PDF."""
-    return Response(render_pdf(parse_plan(plan)), media_type="application/pdf")
+    return Response(leaflets.render_pdf(leaflets.parse_plan(plan)), media_type="application/pdf")
 
 
 class LeafletForm(BaseModel):
@@ -90,9 +80,9 @@ class LeafletForm(BaseModel):
     centre_phone: str = ""
     patient_first_name: str = ""
 
-    def plan(self) -> LeafletPlan:
+    def plan(self) -> leaflets.LeafletPlan:
         """The validated plan, or an :class:`~stentguide.errors.InputError` naming each field."""
-        return parse_plan({k: v for k, v in self.model_dump().items() if v})
+        return leaflets.parse_plan({k: v for k, v in self.model_dump().items() if v})
 
 
 PostedPlan = Annotated[LeafletForm, Form()]
@@ -114,10 +104,10 @@ def _form_page(
             "problems": problems or {},
             "preview": preview,
             "choices": {
-                "access": [m.value for m in Access],
-                "stent_type": [m.value for m in StentType],
-                "second_antiplatelet": [m.value for m in SecondAntiplatelet],
-                "language": [m.value for m in Language],
+                "access": [m.value for m in leaflets.Access],
+                "stent_type": [m.value for m in leaflets.StentType],
+                "second_antiplatelet": [m.value for m in leaflets.SecondAntiplatelet],
+                "language": [m.value for m in leaflets.Language],
             },
             "months": (MIN_ANTIPLATELET_MONTHS, MAX_ANTIPLATELET_MONTHS),
         },
@@ -134,7 +124,7 @@ def leaflet_form(request: Request) -> HTMLResponse:
 
 def _posted_plan(
     request: Request, form: LeafletForm
-) -> tuple[dict[str, str], LeafletPlan | HTMLResponse]:
+) -> tuple[dict[str, str], leaflets.LeafletPlan | HTMLResponse]:
     """The posted form's values, and its plan or the form page naming every bad field."""
     values = form.model_dump()
     try:
@@ -149,7 +139,7 @@ def leaflet_preview(request: Request, form: PostedPlan) -> HTMLResponse:
     values, plan = _posted_plan(request, form)
     if isinstance(plan, HTMLResponse):
         return plan
-    return _form_page(request, values=values, preview=render_html(plan))
+    return _form_page(request, values=values, preview=leaflets.render_html(plan))
 
 
 @router.post("/leaflets/pdf", include_in_schema=False)
@@ -158,4 +148,4 @@ def leaflet_pdf(request: Request, form: PostedPlan) -> Response:
     _values, plan = _posted_plan(request, form)
     if isinstance(plan, HTMLResponse):
         return plan
-    return Response(render_pdf(plan), media_type="application/pdf", headers=_PDF_HEADERS)
+    return Response(leaflets.render_pdf(plan), media_type="application/pdf", headers=_PDF_HEADERS)

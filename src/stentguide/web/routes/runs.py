@@ -9,6 +9,8 @@ shows the same step and never repeats an answer.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -19,13 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stentguide.devices import list_devices
 from stentguide.errors import InputError, SessionError, UnknownNameError
-from stentguide.protocols import (
-    Protocol,
-    Session,
-    get_protocol,
-    load_protocols,
-    render_record,
-)
+from stentguide.protocols import Protocol, Session, get_protocol, load_protocols, render_record
 from stentguide.protocols.model import FactValue
 from stentguide.runs import Runs
 from stentguide.web.deps import runs
@@ -295,85 +291,87 @@ class UndoForm(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-def _step_error(
-    request: Request, store: Runs, run_id: str, exc: InputError | SessionError
-) -> HTMLResponse:
-    """The step page again, saying why nothing was recorded (422 bad input, 409 stale)."""
-    session = store.load(run_id)
-    if isinstance(exc, InputError):
-        return _run_page(request, session, error=str(exc), problems=exc.problems, status=422)
-    return _run_page(request, session, error=f"Not recorded: {exc}.", status=409)
+@dataclass(frozen=True)
+class RunPost:
+    """An operator's form posted to one run: what the step page's handlers share."""
+
+    request: Request
+    run_id: str
+    store: Runs
+    who: str
+
+    def refused(self, exc: InputError | SessionError) -> HTMLResponse:
+        """The step page again, saying why nothing was recorded (422 bad input, 409 stale)."""
+        session = self.store.load(self.run_id)
+        if isinstance(exc, InputError):
+            return _run_page(
+                self.request, session, error=str(exc), problems=exc.problems, status=422
+            )
+        return _run_page(self.request, session, error=f"Not recorded: {exc}.", status=409)
+
+    def record(self, change: Callable[[], object]) -> Response:
+        """Make ``change`` to the run: back to its step, or the step page saying why not."""
+        try:
+            change()
+        except (InputError, SessionError) as exc:
+            return self.refused(exc)
+        return _redirect(self.run_id)
+
+
+def _run_post(request: Request, run_id: str, store: Store, who: OperatorForm) -> RunPost:
+    return RunPost(request, run_id, store, who)
+
+
+Posted = Annotated[RunPost, Depends(_run_post)]
 
 
 @router.post("/runs/{run_id}/answer", include_in_schema=False)
-def answer_page(
-    request: Request,
-    run_id: str,
-    form: Annotated[AnswerForm, Form()],
-    store: Store,
-    who: OperatorForm,
-) -> Response:
+def answer_page(form: Annotated[AnswerForm, Form()], post: Posted) -> Response:
     """Record the button pressed (or the number typed), with the ticked key messages."""
-    if not form.answer.strip():
-        exc = InputError("Choose an answer.", {"answer": "required"})
-        return _step_error(request, store, run_id, exc)
-    try:
-        store.answer(
-            run_id, form.node, form.answer.strip(), acknowledge=form.ack or None, actor=who
-        )
-    except (InputError, SessionError) as exc:
-        return _step_error(request, store, run_id, exc)
-    return _redirect(run_id)
+    answer = form.answer.strip()
+    if not answer:
+        return post.refused(InputError("Choose an answer.", {"answer": "required"}))
+    ack = form.ack or None
+    return post.record(
+        lambda: post.store.answer(post.run_id, form.node, answer, acknowledge=ack, actor=post.who)
+    )
 
 
 @router.post("/runs/{run_id}/acknowledge", include_in_schema=False)
-def acknowledge_page(
-    request: Request,
-    run_id: str,
-    form: Annotated[AnswerForm, Form()],
-    store: Store,
-    who: OperatorForm,
-) -> Response:
+def acknowledge_page(form: Annotated[AnswerForm, Form()], post: Posted) -> Response:
     """Acknowledge the ticked key messages without answering."""
     if not form.ack:
         exc = InputError("Tick the key messages you have read and acted on.", {"ack": "required"})
-        return _step_error(request, store, run_id, exc)
-    try:
-        store.acknowledge(run_id, form.node, form.ack, actor=who)
-    except (InputError, SessionError) as exc:
-        return _step_error(request, store, run_id, exc)
-    return _redirect(run_id)
+        return post.refused(exc)
+    return post.record(
+        lambda: post.store.acknowledge(post.run_id, form.node, form.ack, actor=post.who)
+    )
 
 
 @router.post("/runs/{run_id}/undo", include_in_schema=False)
-def undo_page(
-    request: Request,
-    run_id: str,
-    form: Annotated[UndoForm, Form()],
-    store: Store,
-    who: OperatorForm,
-) -> Response:
+def undo_page(form: Annotated[UndoForm, Form()], post: Posted) -> Response:
     """Undo the last answer."""
     reason = form.reason.strip() or "undone on the web page"
     try:
-        store.undo(run_id, reason=reason, actor=who)
+        post.store.undo(post.run_id, reason=reason, actor=post.who)
     except SessionError as exc:
-        session = store.load(run_id)
-        return _run_page(request, session, error=f"Nothing undone: {exc}.", status=409)
-    return _redirect(run_id)
+        session = post.store.load(post.run_id)
+        return _run_page(post.request, session, error=f"Nothing undone: {exc}.", status=409)
+    return _redirect(post.run_id)
 
 
 @router.post("/runs/{run_id}/declare", include_in_schema=False)
-async def declare_page(request: Request, run_id: str, store: Store, who: OperatorForm) -> Response:
+async def declare_page(post: Posted) -> Response:
     """Declare or change devices mid-run."""
-    form = await request.form()
+    form = await post.request.form()
     try:
-        protocol = store.load(run_id).protocol
-        case = _case_from_form(form, protocol)
-        store.declare(run_id, devices=case["devices"], facts=case["facts"], actor=who)
+        case = _case_from_form(form, post.store.load(post.run_id).protocol)
+        post.store.declare(
+            post.run_id, devices=case["devices"], facts=case["facts"], actor=post.who
+        )
     except InputError as exc:
-        return _step_error(request, store, run_id, exc)
-    return _redirect(run_id)
+        return post.refused(exc)
+    return _redirect(post.run_id)
 
 
 @router.post("/runs/{run_id}/continue", include_in_schema=False)

@@ -24,23 +24,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from stentguide import training
 from stentguide.cases import Registry
 from stentguide.cases.users import Role
 from stentguide.errors import InputError
 from stentguide.references import reference
-from stentguide.training import (
-    AttemptStore,
-    Play,
-    Score,
-    StoredAttempt,
-    TrainingCase,
-    begin,
-    debrief,
-    get_case,
-    load_cases,
-    play_choices,
-    score_path,
-)
 from stentguide.training.debrief import expert_steps
 from stentguide.training.store import validate_trainee
 from stentguide.web.auth import Login, require, token_signer
@@ -61,8 +49,8 @@ Reg = Annotated[Registry, Depends(registry)]
 Viewer = Annotated[Login, Depends(require(Role.viewer))]
 
 
-def _store(reg: Registry) -> AttemptStore:
-    return AttemptStore(reg.engine)
+def _store(reg: Registry) -> training.AttemptStore:
+    return training.AttemptStore(reg.engine)
 
 
 # ---------------------------------------------------------------------- JSON API
@@ -92,21 +80,21 @@ def api_cases() -> list[CaseSummary]:
     """The case library."""
     return [
         CaseSummary(id=c.id, version=c.version, title=c.title, pathway=c.pathway, summary=c.summary)
-        for c in load_cases().values()
+        for c in training.load_cases().values()
     ]
 
 
 @router.get("/api/training/cases/{case_id}", tags=["training"])
-def api_case(case: TrainingCaseInPath) -> TrainingCase:
+def api_case(case: TrainingCaseInPath) -> training.TrainingCase:
     """A case as data: setting, moments, choices, ends, teaching points, sources."""
     return case
 
 
 @router.post("/api/training/score", tags=["training"])
-def api_score(body: ScoreIn) -> Score:
+def api_score(body: ScoreIn) -> training.Score:
     """Score a path with the scoring model the CLI and the pages use."""
-    case = get_case(body.case_id)
-    return score_path(case, play_choices(case, body.choices).path)
+    case = training.get_case(body.case_id)
+    return training.score_path(case, training.play_choices(case, body.choices).path)
 
 
 @router.get("/api/training/attempts", tags=["training"])
@@ -116,13 +104,13 @@ def api_attempts(
     trainee: Annotated[str | None, Query(max_length=64)] = None,
     case: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
-) -> list[StoredAttempt]:
+) -> list[training.StoredAttempt]:
     """Stored attempts, newest first, for a trainee and/or a case."""
     return _store(reg).list_attempts(trainee_id=trainee, case_id=case, limit=limit)
 
 
 @router.get("/api/training/attempts/{attempt_id}", tags=["training"])
-def api_attempt(_login: Viewer, attempt: AttemptInPath) -> StoredAttempt:
+def api_attempt(_login: Viewer, attempt: AttemptInPath) -> training.StoredAttempt:
     """One stored attempt with its choices, timestamps and score breakdown."""
     return attempt
 
@@ -136,7 +124,7 @@ def library_page(
 ) -> HTMLResponse:
     """The case library, with a trainee's progress when ``trainee`` is given."""
     progress: dict[str, Any] = {}
-    attempts: list[StoredAttempt] = []
+    attempts: list[training.StoredAttempt] = []
     who = trainee.strip() if trainee else None
     if who:
         require(Role.viewer)(request)
@@ -147,7 +135,7 @@ def library_page(
         request,
         "training/library.html",
         {
-            "cases": list(load_cases().values()),
+            "cases": list(training.load_cases().values()),
             "trainee": who or "",
             "progress": progress,
             "attempts": attempts,
@@ -171,7 +159,7 @@ def case_page(
     )
 
 
-def _play_page(request: Request, play: Play, trainee: str) -> HTMLResponse:
+def _play_page(request: Request, play: training.Play, trainee: str) -> HTMLResponse:
     made = play.choices
     return render(
         request,
@@ -203,7 +191,7 @@ async def start_play(request: Request, case: TrainingCaseInPath) -> Response:
             status_code=422,
             title=case.title,
         )
-    return _play_page(request, begin(case), trainee)
+    return _play_page(request, training.begin(case), trainee)
 
 
 @router.post("/training/cases/{case_id}/choose", include_in_schema=False)
@@ -217,17 +205,17 @@ async def choose(request: Request, case: TrainingCaseInPath, reg: Reg) -> Respon
     state = token_signer(request.app).unseal(str(form.get("state", "")), _PLAY_SEAL)
     if not isinstance(state, dict):
         raise InputError("the play record is damaged or expired", {"state": "not signed here"})
-    play = Play.from_dict(state, case=case).choose(choice_id)
+    play = training.Play.from_dict(state, case=case).choose(choice_id)
     if play.end is None:
         return _play_page(request, play, trainee)
-    stored = _store(reg).save(trainee, debrief(play))
+    stored = _store(reg).save(trainee, training.debrief(play))
     key = token_signer(request.app).seal(stored.id, _DEBRIEF_SEAL)
     return RedirectResponse(
         f"/training/attempts/{stored.id}?{urlencode({'key': key})}", status_code=303
     )
 
 
-def _reading(case: TrainingCase) -> list[dict[str, str]]:
+def _reading(case: training.TrainingCase) -> list[dict[str, str]]:
     return [{"key": k, "citation": reference(k).citation()} for k in case.sources]
 
 
@@ -241,8 +229,8 @@ def debrief_page(request: Request, attempt_id: str, reg: Reg) -> HTMLResponse:
     if token_signer(request.app).unseal(key, _DEBRIEF_SEAL) != attempt_id:
         require(Role.viewer)(request)
     attempt = find_or_404("attempt", attempt_id, _store(reg).get)
-    case = find_or_404("training case", attempt.case_id, get_case)
-    score = Score.model_validate(attempt.score)
+    case = find_or_404("training case", attempt.case_id, training.get_case)
+    score = training.Score.model_validate(attempt.score)
     trainee_steps = []
     for item in attempt.choices:
         moment = case.moment(str(item["moment"]))
