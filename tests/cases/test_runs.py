@@ -45,7 +45,9 @@ def _first_answer(runs: Runs, run_id: str) -> tuple[str, str]:
     return session.current.id, session.options()[0][0]
 
 
-def test_an_answer_costs_at_most_three_statements(registry: Registry) -> None:
+def test_an_answer_costs_at_most_three_statements_and_no_read_on_a_kept_run(
+    registry: Registry,
+) -> None:
     runs = Runs(registry)
     session = runs.start(PARTIAL, actor="dr-a")
     run_id = session.session_id
@@ -58,6 +60,8 @@ def test_an_answer_costs_at_most_three_statements(registry: Registry) -> None:
         with statements(registry) as seen:
             runs.answer(run_id, node, answer, actor="dr-a", acknowledge="all")
         assert 1 <= len(seen) <= 3, seen
+        reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        assert reads == [], "the kept snapshot is checked by the insert itself, not read again"
     assert runs.load(run_id).answers, "the walk recorded answers"
 
 

@@ -16,11 +16,9 @@ refused as a stale step.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -30,9 +28,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor
 from stentguide.cases.model import RunSummary
+from stentguide.cases.run_append import Changed, SnapshotBehind, insert_after, outcome_update
 from stentguide.cases.run_read import Snapshots, StoredRun, read_run
 from stentguide.cases.run_save import events_to_append, insert_run
-from stentguide.errors import InputError, NotFoundError, StaleStepError, StoreError
+from stentguide.errors import (
+    InputError,
+    NotFoundError,
+    StaleStepError,
+    StentguideError,
+    StoreError,
+)
 from stentguide.protocols.record import SessionRecord
 
 if TYPE_CHECKING:
@@ -41,29 +46,6 @@ if TYPE_CHECKING:
 __all__ = ["Changed", "RunLog", "StoredRun"]
 
 _RUN_RETRIES = 5
-
-
-@dataclass(frozen=True)
-class Changed:
-    """A change to a stored run: the new record, its outcome, and the session it replays to."""
-
-    record: SessionRecord
-    outcome_id: str | None
-    outcome_category: str | None
-    replayed: object | None = None
-
-
-@functools.cache
-def _outcome_update() -> sa.Update:
-    """Set a run's outcome columns (built once: building a statement costs more than running it)."""
-    return (
-        schema.runs.update()
-        .where(schema.runs.c.id == sa.bindparam("run_id"))
-        .values(
-            outcome_id=sa.bindparam("outcome_id"),
-            outcome_category=sa.bindparam("outcome_category"),
-        )
-    )
 
 
 def _stale(run_id: str) -> StaleStepError:
@@ -228,16 +210,23 @@ class RunLog:
     def change(
         self, run_id: str, apply: Callable[[StoredRun], Changed], *, actor: str
     ) -> Changed:
-        """Read the run, ``apply`` a change to it and append the result, in one transaction.
+        """``apply`` a change to the stored run and append the result, in one transaction.
 
         ``apply`` returns the new record (the stored one with events added), its outcome
-        and what it replayed; at most three statements: the read, the insert of the new
-        events, the update of the outcome when it changes. On SQLite the transaction
-        holds the write lock from the read on; on PostgreSQL a change appended by
-        someone else between the read and the insert is refused by the events' key, and
-        this one is a :class:`StaleStepError`.
+        and what it replayed. With a snapshot holding the replayed session, the change is
+        decided on it and written without a read, by an insert that checks the snapshot
+        (:mod:`stentguide.cases.run_append`); otherwise, or when that insert finds the
+        log moved on, the run is read, ``apply`` decides again and the result is appended:
+        three statements at most. On SQLite the transaction holds the write lock from the
+        read on; on PostgreSQL a change appended by someone else between the read and the
+        insert is refused by the events' key, and this one is a :class:`StaleStepError`.
         """
         who = check_actor(actor)
+        known = self.snapshots.get(run_id)
+        if known is not None and known.replayed is not None:
+            decided = self._change_on_snapshot(known, apply, who)
+            if decided is not None:
+                return decided
         try:
             with self._write_raw() as conn:
                 stored = read_run(conn, run_id, self.snapshots.get(run_id))
@@ -246,6 +235,38 @@ class RunLog:
         except IntegrityError:
             self.snapshots.drop(run_id)
             raise _stale(run_id) from None
+        self._remember(stored, changed)
+        return changed
+
+    def _change_on_snapshot(
+        self, known: StoredRun, apply: Callable[[StoredRun], Changed], who: str
+    ) -> Changed | None:
+        """The change decided and appended on the snapshot; ``None``: read and decide again."""
+        try:
+            changed = apply(known)
+        except StentguideError:
+            return None  # decided on the snapshot alone: decide again on the stored log
+        sid = known.record.session_id
+        count = len(known.record.events)
+        if changed.record.session_id != sid or len(changed.record.events) <= count:
+            return None
+        new = [{"run_id": sid, **e.row(), "actor": who} for e in changed.record.events[count:]]
+        try:
+            with self._write_raw() as conn:
+                insert_after(conn, new)
+                outcome = (changed.outcome_id, changed.outcome_category)
+                if outcome != (known.outcome_id, known.outcome_category):
+                    conn.execute(
+                        outcome_update(),
+                        {"run_id": sid, "outcome_id": outcome[0], "outcome_category": outcome[1]},
+                    )
+        except (IntegrityError, SnapshotBehind):
+            self.snapshots.drop(sid)
+            return None
+        self._remember(known, changed)
+        return changed
+
+    def _remember(self, stored: StoredRun, changed: Changed) -> None:
         self.snapshots.put(
             StoredRun(
                 record=changed.record,
@@ -256,7 +277,6 @@ class RunLog:
                 replayed=changed.replayed,
             )
         )
-        return changed
 
     def last_seq(self, run_id: str) -> int:
         """The ``seq`` of the run's newest event, -1 if it has none; one primary-key query.
@@ -324,7 +344,7 @@ class RunLog:
             stored.outcome_id,
             stored.outcome_category,
         ):
-            conn.execute(_outcome_update(), {"run_id": sid, **outcome})
+            conn.execute(outcome_update(), {"run_id": sid, **outcome})
         return len(new)
 
     def attach(self, run_id: str, case_uid: str, *, actor: str) -> RunSummary:

@@ -12,6 +12,7 @@ security headers (:mod:`stentguide.web.headers`); see ``docs/security.md``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.resources
 import pkgutil
@@ -74,7 +75,11 @@ def _warm_up_in_background() -> None:
     """Prepare the leaflet PDF renderer without holding up the server's start."""
     from stentguide.leaflets.render import warm_up
 
-    threading.Thread(target=warm_up, name="leaflet-warm-up", daemon=True).start()
+    def run() -> None:
+        warm_up()
+        gc.freeze()
+
+    threading.Thread(target=run, name="leaflet-warm-up", daemon=True).start()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_up:
             _warm_up_in_background()
+            gc.freeze()  # what start-up built lives as long as the process: no GC pass walks it
         yield
         registry.close()
 
