@@ -11,8 +11,10 @@ Two intervals are offered (:class:`IntervalMethod`):
   Pearson ES, Biometrika 1934;26:404-413), never narrower than its nominal 95%
   coverage and the one most published series quote (the Mayo series' 0.23-0.44%
   for 38 of 11,773 is this one; Wilson gives 0.24-0.44%).
- Every count is one SQL aggregate over indexed
-columns, so the dashboard stays quick on a million cases.
+
+The counts come from :func:`~stentguide.cases.counts.registry_counts`: a few SQL
+aggregates per (year, operator, access) over an index, summed here into each
+breakdown, so the dashboard stays quick on a million cases.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import sqlalchemy as sa
-
-from stentguide.cases import schema
 from stentguide.cases.case_store import CaseFilter
+from stentguide.cases.counts import Cell, RegistryCounts, registry_counts
 from stentguide.cases.literature import LiteratureFigure, load_literature
 from stentguide.cases.model import ComplicationKind, RetrievalTechnique
 from stentguide.cases.registry import Registry
@@ -196,15 +196,14 @@ _LABELS = {
 }
 
 
-def _group_key(grouping: Grouping) -> sa.ColumnElement[Any] | None:
-    c = schema.cases.c
+def _grouper(grouping: Grouping) -> Callable[[Cell], str | None]:
     if grouping is Grouping.year:
-        return sa.cast(sa.extract("year", c.procedure_date), sa.Integer).label("grp")
+        return lambda cell: str(cell[0])
     if grouping is Grouping.operator:
-        return c.operator.label("grp")
+        return lambda cell: cell[1]
     if grouping is Grouping.access:
-        return c.access.label("grp")
-    return None
+        return lambda cell: cell[2]
+    return lambda cell: None
 
 
 def registry_rates(
@@ -212,77 +211,35 @@ def registry_rates(
     where: CaseFilter | None = None,
     by: Grouping = Grouping.none,
     method: IntervalMethod = IntervalMethod.wilson,
+    *,
+    counts: RegistryCounts | None = None,
 ) -> list[Rate]:
     """Every metric of the dashboard, per group, for the cases matching ``where``.
 
     Each rate carries its 95% interval by ``method`` (Wilson, or exact Clopper-Pearson).
+    ``counts``, the :func:`~stentguide.cases.counts.registry_counts` of the same search,
+    lets several breakdowns share one count of the registry (``where`` is then unused).
     """
-    clauses = (where or CaseFilter()).where()
-    key = _group_key(by)
-    cases, comp = schema.cases, schema.complications
-    cols: list[sa.ColumnElement[Any]] = [key] if key is not None else []
-    group_by = [key] if key is not None else []
-    loss, surgery = comp.alias("loss"), comp.alias("surgery")
-    with registry.read() as conn:
-        totals = {
-            _g(row, key): int(row.n)
-            for row in conn.execute(
-                sa.select(*cols, sa.func.count().label("n"))
-                .select_from(cases)
-                .where(*clauses)
-                .group_by(*group_by)
-            )
-        }
-        kinds: dict[tuple[str | None, str], int] = {}
-        for row in conn.execute(
-            sa.select(*cols, comp.c.kind, sa.func.count(sa.distinct(comp.c.case_id)).label("n"))
-            .select_from(comp.join(cases, cases.c.id == comp.c.case_id))
-            .where(*clauses)
-            .group_by(*group_by, comp.c.kind)
-        ):
-            kinds[(_g(row, key), row.kind)] = int(row.n)
-        retrieval: dict[tuple[str | None, str], tuple[int, int]] = {}
-        for row in conn.execute(
-            sa.select(
-                *cols,
-                comp.c.technique,
-                sa.func.sum(sa.case((comp.c.success.is_(True), 1), else_=0)).label("ok"),
-                sa.func.count().label("n"),
-            )
-            .select_from(comp.join(cases, cases.c.id == comp.c.case_id))
-            .where(
-                *clauses,
-                comp.c.kind == ComplicationKind.stent_loss.value,
-                comp.c.technique.is_not(None),
-            )
-            .group_by(*group_by, comp.c.technique)
-        ):
-            retrieval[(_g(row, key), row.technique)] = (int(row.ok or 0), int(row.n))
-        after_loss = {
-            _g(row, key): int(row.n)
-            for row in conn.execute(
-                sa.select(*cols, sa.func.count(sa.distinct(loss.c.case_id)).label("n"))
-                .select_from(
-                    loss.join(cases, cases.c.id == loss.c.case_id).join(
-                        surgery, surgery.c.case_id == loss.c.case_id
-                    )
-                )
-                .where(
-                    *clauses,
-                    loss.c.kind == ComplicationKind.stent_loss.value,
-                    surgery.c.kind == ComplicationKind.emergency_surgery.value,
-                )
-                .group_by(*group_by)
-            )
-        }
+    if counts is None:
+        counts = registry_counts(registry, where)
+    group = _grouper(by)
+    totals: dict[str | None, int] = {None: 0} if by is Grouping.none else {}
+    for cell, n in counts.cases.items():
+        totals[group(cell)] = totals.get(group(cell), 0) + n
+    kinds: dict[tuple[str | None, str], int] = {}
+    for (cell, kind), n in counts.kinds.items():
+        kinds[(group(cell), kind)] = kinds.get((group(cell), kind), 0) + n
+    retrieval: dict[tuple[str | None, str], tuple[int, int]] = {}
+    for (cell, technique), (ok, n) in counts.retrieval.items():
+        ok_before, n_before = retrieval.get((group(cell), technique), (0, 0))
+        retrieval[(group(cell), technique)] = (ok_before + ok, n_before + n)
+    after_loss: dict[str | None, int] = {}
+    for cell, n in counts.after_loss.items():
+        after_loss[group(cell)] = after_loss.get(group(cell), 0) + n
     rates = _assemble(totals, kinds, retrieval, after_loss)
     if method is IntervalMethod.wilson:
         return rates
     return [dataclasses.replace(rate, method=method) for rate in rates]
-
-
-def _g(row: Any, key: sa.ColumnElement[Any] | None) -> str | None:
-    return None if key is None else str(row.grp)
 
 
 def _assemble(

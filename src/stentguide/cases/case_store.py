@@ -8,7 +8,7 @@ whole or not at all, and every change is audited in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
-from stentguide.cases.bulk import insert_many
+from stentguide.cases.intake import add_cases, validate_cases
 from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
 from stentguide.errors import InputError, NotFoundError, StoreError
 from stentguide.progress import Progress
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
 __all__ = ["Batch", "CaseFilter", "CaseStore"]
-
-_INSERT_CHUNK = 5_000
-_PROGRESS_EVERY = 2_000
 
 
 @dataclass(frozen=True)
@@ -61,72 +58,15 @@ class CaseFilter:
             raise InputError("empty period", {"since": f"{self.since} is after until {self.until}"})
         if self.complication is not None:
             comp = schema.complications.c
-            clauses.append(sa.exists().where(comp.case_id == c.id, comp.kind == self.complication))
+            # correlated to the case alone, also inside a query over complications
+            clauses.append(
+                sa.exists()
+                .where(comp.case_id == c.id, comp.kind == self.complication)
+                .correlate(schema.cases)
+            )
         if self.outcome is not None:
             clauses.append(c.outcome == self.outcome)
         return clauses
-
-
-def _insert_cases(
-    conn: sa.Connection, cases: Sequence[CaseIn], actor: str, progress: Progress | None = None
-) -> None:
-    """Insert validated cases, their complications and one audit line each.
-
-    ``progress`` hears ``(n + inserted, 2n)``: the second half of an add (see _validate_cases).
-    """
-    now = utc_now()
-    no_detail: dict[str, Any] = {}  # one object, so its JSON is made once
-    for start in range(0, len(cases), _INSERT_CHUNK):
-        if progress is not None:
-            progress(len(cases) + start, 2 * len(cases))
-        chunk = cases[start : start + _INSERT_CHUNK]
-        rows = [
-            {
-                **case.row(),
-                "created_at": now,
-                "created_by": actor,
-                "updated_at": now,
-                "updated_by": actor,
-                "version": 1,
-            }
-            for case in chunk
-        ]
-        # One driver executemany (no RETURNING: on SQLite that would be one statement a
-        # row), then the new ids read back in one range query on the primary key: every
-        # new id is above the largest committed before the insert (rows another writer
-        # committed meanwhile are read too, and left aside by uid).
-        ids_col = schema.cases.c.id
-        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ids_col), 0))).scalar_one()
-        insert_many(conn, schema.cases, rows)
-        uids = [case.uid for case in chunk]
-        found = conn.execute(sa.select(schema.cases.c.uid, ids_col).where(ids_col > before))
-        id_of = {row.uid: row.id for row in found}
-        unseen = [uid for uid in uids if uid not in id_of]
-        if unseen:  # ids below an id stored by hand (a sequence that was not advanced)
-            again = sa.select(schema.cases.c.uid, ids_col).where(schema.cases.c.uid.in_(unseen))
-            id_of.update({row.uid: row.id for row in conn.execute(again)})
-        ids = [id_of[uid] for uid in uids]
-        comp_rows = [
-            _complication_row(case_id, comp)
-            for case_id, case in zip(ids, chunk, strict=True)
-            for comp in case.complications
-        ]
-        insert_many(conn, schema.complications, comp_rows)
-        insert_many(
-            conn,
-            schema.audit_log,
-            [
-                {
-                    "at": now,
-                    "actor": actor,
-                    "action": "create",
-                    "entity": "case",
-                    "entity_id": case.uid,
-                    "detail": no_detail,
-                }
-                for case in chunk
-            ],
-        )
 
 
 def _complication_row(case_id: int, comp: Complication) -> dict[str, Any]:
@@ -137,54 +77,6 @@ def _complication_row(case_id: int, comp: Complication) -> dict[str, Any]:
         "success": comp.success,
         "note": comp.note,
     }
-
-
-def _existing_uids(conn: sa.Connection, uids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(uids), 900):
-        chunk = list(uids[start : start + 900])
-        found.update(
-            conn.execute(
-                sa.select(schema.cases.c.uid).where(schema.cases.c.uid.in_(chunk))
-            ).scalars()
-        )
-    return found
-
-
-def _validate_cases(
-    items: Iterable[CaseIn | Mapping[str, Any]], progress: Progress | None = None
-) -> list[CaseIn]:
-    """Every item as a CaseIn, or one error naming every bad row and field.
-
-    ``progress`` hears ``(validated, 2n)``: validation is the first half of an add.
-    """
-    valid: list[CaseIn] = []
-    problems: dict[str, str] = {}
-    total = len(items) if isinstance(items, Sized) else None
-    for index, item in enumerate(items):
-        if progress is not None and index % _PROGRESS_EVERY == 0:
-            progress(index, 2 * total if total is not None else None)
-        if isinstance(item, CaseIn):
-            valid.append(item)
-            continue
-        try:
-            valid.append(CaseIn.model_validate(item))
-        except ValidationError as exc:
-            problems.update(
-                InputError.from_validation("", exc, prefix=f"row {index + 1}: ").problems
-            )
-    if problems:
-        raise InputError(
-            f"{len(problems)} problem(s) in the cases given; nothing was saved", problems
-        )
-    seen: dict[str, int] = {}
-    for index, case in enumerate(valid):
-        if case.uid in seen:
-            problems[f"row {index + 1}: uid"] = f"repeats row {seen[case.uid] + 1}"
-        seen.setdefault(case.uid, index)
-    if problems:
-        raise InputError("repeated case uid; nothing was saved", problems)
-    return valid
 
 
 class Batch:
@@ -205,25 +97,18 @@ class Batch:
     ) -> int:
         """Validate and insert cases; rows are numbered from 1 in error messages.
 
-        ``progress`` is called now and then with ``(done, total)`` in steps: each case
-        counts once when validated and once when inserted (total twice the cases).
+        ``items`` may be any iterable (a stream is read a chunk at a time; see
+        :func:`~stentguide.cases.intake.add_cases`). ``progress`` is called now
+        and then with ``(done, total)`` in steps: each case counts once when
+        validated and once when inserted (total twice the cases).
         """
-        cases = _validate_cases(items, progress)
-        clash = _existing_uids(self._conn, [c.uid for c in cases])
-        if clash:
-            raise InputError(
-                "case(s) already in the registry; nothing was saved",
-                {f"uid {uid}": "already stored" for uid in sorted(clash)[:20]},
-            )
-        _insert_cases(self._conn, cases, self._actor, progress)
-        if progress is not None:
-            progress(2 * len(cases), 2 * len(cases))
-        self.added += len(cases)
-        return len(cases)
+        added = add_cases(self._conn, items, self._actor, progress)
+        self.added += added
+        return added
 
     def add_case(self, item: CaseIn | Mapping[str, Any]) -> str:
         """Validate and insert one case; returns its uid."""
-        case = _validate_cases([item])[0]
+        case = validate_cases([item])[0]
         self.add_cases([case])
         return case.uid
 
@@ -420,7 +305,7 @@ class CaseStore:
         return [
             StoredCase.model_validate(
                 {
-                    **{k: row[k] for k in row if k != "id"},
+                    **{k: row[k] for k in row if k not in ("id", "procedure_year")},
                     "created_at": as_utc(row["created_at"]),
                     "updated_at": as_utc(row["updated_at"]),
                     "complications": comps.get(row["id"], []),

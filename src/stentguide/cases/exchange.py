@@ -33,7 +33,8 @@ import polars as pl
 from pydantic import ValidationError
 
 from stentguide.cases.audit import check_actor
-from stentguide.cases.case_store import CaseFilter, _validate_cases
+from stentguide.cases.case_store import CaseFilter
+from stentguide.cases.intake import validate_cases
 from stentguide.cases.model import CaseIn, StoredCase, nested_fields
 from stentguide.cases.registry import Registry
 from stentguide.cases.search import search_detail
@@ -304,7 +305,7 @@ def import_archive(
         raise InputError("not a case archive", {"cases": "expected a list"})
     if len(entries) > max_rows:
         raise _too_many(path, max_rows)
-    cases = _validate_cases(
+    cases = validate_cases(
         {k: v for k, v in entry.items() if k != "runs"} if isinstance(entry, dict) else entry
         for entry in entries
     )

@@ -1,20 +1,34 @@
 """Dashboard plots: each registry rate with its 95% interval beside the published figures.
 
 Drawn with matplotlib's object API (no global pyplot state, no display), as
-PNG for the command line and SVG for the web dashboard.
+PNG for the command line and SVG for the web dashboard; an image already drawn
+for the same numbers is handed back without drawing again.
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from stentguide.cases.analytics import Comparison
 
-__all__ = ["rates_plot"]
+__all__ = ["PLOT_CACHE_SIZE", "draw_plot", "rates_plot"]
+
+
+class _Row(NamedTuple):
+    """What one row of the plot shows: a rate, its interval and the published figures."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+    method: str
+    published: tuple[tuple[float | None, tuple[float, float] | None], ...]
 
 
 def rates_plot(
@@ -27,54 +41,76 @@ def rates_plot(
 
     ``note`` is printed under the title (e.g. that the cases are synthetic), so that the
     plot cannot travel without it.
+
+    Drawing takes most of a dashboard request, so the image is kept (the last
+    :data:`PLOT_CACHE_SIZE` of them) keyed by exactly what it shows: the same numbers,
+    figures and note give the same image without drawing again, and any change in the
+    data drawn (a new case changes a count) draws a new one.
     """
     shown = [c for c in comparisons if c.rate.total and (c.figures or c.rate.events)]
     if any(c.rate.group is None for c in shown):
         shown = [c for c in shown if c.rate.group is None]
-    height = 1.2 + 0.55 * max(len(shown), 1)
+    rows = []
+    for comparison in shown:
+        rate = comparison.rate
+        low, high = rate.ci_percent or (0.0, 0.0)
+        rows.append(
+            _Row(
+                rate.label if rate.group is None else f"{rate.label}, {rate.group}",
+                rate.percent or 0.0,
+                low,
+                high,
+                rate.method.label,
+                tuple((f.percent, f.bounds) for f in comparison.figures),
+            )
+        )
+    return draw_plot(tuple(rows), fmt, note)
+
+
+PLOT_CACHE_SIZE = 32
+
+
+@functools.lru_cache(maxsize=PLOT_CACHE_SIZE)
+def draw_plot(rows: tuple[_Row, ...], fmt: Literal["png", "svg"], note: str | None) -> bytes:
+    """The plot of ``rows`` (top to bottom) as ``fmt``; kept by :func:`functools.lru_cache`."""
+    height = 1.2 + 0.55 * max(len(rows), 1)
     figure = Figure(figsize=(8, height), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for row, comparison in enumerate(reversed(shown)):
-        rate = comparison.rate
-        low, high = rate.ci_percent or (0.0, 0.0)
-        value = rate.percent or 0.0
+    for y, row in enumerate(reversed(rows)):
         axes.errorbar(
-            [value],
-            [row],
-            xerr=[[value - low], [high - value]],
+            [row.value],
+            [y],
+            xerr=[[row.value - row.low], [row.high - row.value]],
             fmt="o",
             color="tab:blue",
             capsize=3,
-            label=f"this registry ({rate.method.label} 95% CI)" if row == 0 else None,
+            label=f"this registry ({row.method} 95% CI)" if y == 0 else None,
         )
-        for figure_no, published in enumerate(comparison.figures):
-            offset = row - 0.18 - 0.08 * figure_no
-            if published.percent is not None:
+        for figure_no, (percent, bounds) in enumerate(row.published):
+            offset = y - 0.18 - 0.08 * figure_no
+            if percent is not None:
                 axes.plot(
-                    [published.percent],
+                    [percent],
                     [offset],
                     marker="D",
                     color="tab:orange",
                     linestyle="none",
-                    label="published" if row == 0 and figure_no == 0 else None,
+                    label="published" if y == 0 and figure_no == 0 else None,
                 )
-            if published.bounds is not None:
-                axes.hlines(offset, *published.bounds, color="tab:orange", linewidth=1)
-    axes.set_yticks(
-        range(len(shown)),
-        [
-            c.rate.label if c.rate.group is None else f"{c.rate.label}, {c.rate.group}"
-            for c in reversed(shown)
-        ],
-    )
+            if bounds is not None:
+                axes.hlines(offset, *bounds, color="tab:orange", linewidth=1)
+    axes.set_yticks(range(len(rows)), [row.label for row in reversed(rows)])
     axes.set_xscale("symlog", linthresh=1.0)
     axes.set_xlim(0, 100)
+    # plain numbers (0, 1, 10, 100), not the scale's typeset powers of ten: typesetting
+    # the tick labels took most of the drawing time
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     axes.set_xlabel("percent (symmetric log scale)")
     axes.set_title("Complication rates beside the published figures")
     if note:
         figure.suptitle(note, color="tab:red", fontsize="medium")
-    if shown:
+    if rows:
         axes.legend(loc="center right", fontsize="small")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)

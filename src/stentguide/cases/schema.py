@@ -1,7 +1,8 @@
 """The registry's tables (SQLAlchemy 2 Core metadata).
 
 The tables mirror what a cath lab records per case: the case itself keyed by a
-pseudonymous patient id (no name anywhere), its complications (one row each,
+pseudonymous patient id (no name anywhere) with the year of the procedure
+computed by the database, its complications (one row each,
 so that rates are plain ``COUNT`` queries over indexed columns), the protocol
 runs with their full timed event log, the users of the web app and an audit
 log of every change. ``run_events`` and ``audit_log`` are append-only: the
@@ -57,6 +58,22 @@ cases = sa.Table(
     sa.Column("updated_at", _TZ, nullable=False),
     sa.Column("updated_by", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # The year of the procedure, computed by the database from ``procedure_date`` on
+    # every insert and update (no writer fills it), so that the dashboard counts by
+    # year from one index without reading a row (migration 0005).
+    sa.Column(
+        "procedure_year",
+        sa.Integer,
+        sa.Computed(sa.cast(sa.extract("year", sa.literal_column("procedure_date")), sa.Integer)),
+    ),
+    sa.Index(
+        "ix_cases_period",
+        "procedure_year",
+        "operator",
+        "access",
+        "outcome",
+        postgresql_include=["id"],
+    ),
 )
 
 complications = sa.Table(

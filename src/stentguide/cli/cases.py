@@ -35,6 +35,7 @@ from stentguide.cli._common import (
 from stentguide.cli._common import OutputOption as OutputOpt
 from stentguide.cli._progress import progress_bar
 from stentguide.cli._registry import ActorOption, DbOption, FormatOption, open_registry
+from stentguide.cli._stats import print_stats
 
 if TYPE_CHECKING:
     from stentguide.cases import CaseFilter, Registry
@@ -102,10 +103,13 @@ def searched(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None
     return decorate
 
 
-def _warn_synthetic(registry: Registry, where: CaseFilter, total: int) -> str | None:
+def _warn_synthetic(
+    registry: Registry, where: CaseFilter, total: int, synthetic: int | None = None
+) -> str | None:
     from stentguide.cases.search import count_synthetic, synthetic_warning
 
-    warning = synthetic_warning(count_synthetic(registry, where), total)
+    found = count_synthetic(registry, where) if synthetic is None else synthetic
+    warning = synthetic_warning(found, total)
     if warning:
         err_console.print(f"[yellow]warning: {warning}[/yellow]")
     return warning
@@ -330,6 +334,7 @@ def stats(
     Example: stentguide cases stats --by year --interval exact --plot rates.png
     """
     from stentguide.cases.analytics import Grouping, IntervalMethod, compare, registry_rates
+    from stentguide.cases.counts import registry_counts
     from stentguide.errors import UnknownNameError
 
     try:
@@ -343,66 +348,18 @@ def stats(
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
     with open_registry(db) as registry:
-        comparisons = compare(registry_rates(registry, where, grouping, method))
-        warning = _warn_synthetic(registry, where, registry.cases.count(where))
+        counts = registry_counts(registry, where)
+        comparisons = compare(registry_rates(registry, by=grouping, method=method, counts=counts))
+        warning = _warn_synthetic(registry, where, counts.total, counts.synthetic)
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
         kind: Literal["png", "svg"] = "svg" if plot.suffix.lower() == ".svg" else "png"
         plot.write_bytes(rates_plot(comparisons, kind, note=warning))
     with written_to(output):
-        _print_stats(comparisons, fmt, method.label)
+        print_stats(comparisons, fmt, method.label)
     if plot is not None:
         err_console.print(f"plot written to {plot}", markup=False)
-
-
-def _print_stats(comparisons: list[Any], fmt: OutputFormat, method: str) -> None:
-    if fmt is OutputFormat.json:
-        print_json(
-            [
-                {
-                    "metric": c.rate.metric,
-                    "label": c.rate.label,
-                    "group": c.rate.group,
-                    "events": c.rate.events,
-                    "total": c.rate.total,
-                    "percent": c.rate.percent,
-                    "ci95_percent": c.rate.ci_percent,
-                    "interval": c.rate.method.value,
-                    "literature": [f.model_dump(mode="json") for f in c.figures],
-                }
-                for c in comparisons
-            ]
-        )
-        return
-    table = Table(title=f"Complication rates ({method} 95% CI) beside the literature")
-    for column in ("metric", "group", "events / total", "rate", "95% CI", "published"):
-        table.add_column(column)
-    for c in comparisons:
-        r = c.rate
-        if not r.total or (not r.events and not c.figures):
-            continue
-        low, high = r.ci_percent or (0.0, 0.0)
-        published = "\n".join(
-            (
-                f"{f.percent}%"
-                if f.percent is not None
-                else f"{f.range_percent[0]}-{f.range_percent[1]}%"
-                if f.range_percent
-                else ""
-            )
-            + f" {f.label} [{', '.join(f.sources)}; {f.confidence} confidence]"
-            for f in c.figures
-        )
-        table.add_row(
-            escape(r.label),
-            escape(r.group or "all"),
-            f"{r.events} / {r.total}",
-            f"{r.percent:.2f}%",
-            f"{low:.2f}-{high:.2f}%",
-            escape(published) or "-",
-        )
-    console.print(table)
 
 
 @cases_app.command("demo")
@@ -420,11 +377,11 @@ def demo(
 
     Example: stentguide cases demo --count 2000 --seed 1
     """
-    from stentguide.cases.demo import demo_cases
+    from stentguide.cases.demo import demo_stream
 
     with open_registry(db) as registry:
-        with progress_bar("making synthetic cases", "cases") as progress:
-            cases = demo_cases(count, seed=seed, progress=progress)
+        with progress_bar("making synthetic cases", "cases"):  # the draws; each case made as saved
+            cases = demo_stream(count, seed=seed)
         with progress_bar("saving", None) as progress:
             added = registry.cases.add_many(cases, actor=resolve_actor(actor), progress=progress)
     if fmt is OutputFormat.json:

@@ -1,6 +1,7 @@
 """The quality dashboard: the registry's rates beside the published figures.
 
-Rates and their Wilson intervals come from :mod:`stentguide.cases.analytics`,
+Rates and their Wilson intervals come from :mod:`stentguide.cases.analytics`, all
+breakdowns summed from one :func:`~stentguide.cases.counts.registry_counts` of the search,
 published figures and their sources from ``knowledge/registry/literature.yaml``,
 the plot from :mod:`stentguide.cases.plots`, the search and the synthetic-data
 sentence from :mod:`stentguide.cases.search`. This module formats them.
@@ -15,8 +16,9 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from stentguide.cases.analytics import Comparison, Grouping, Rate, compare, registry_rates
+from stentguide.cases.counts import registry_counts
 from stentguide.cases.plots import rates_plot
-from stentguide.cases.search import count_synthetic, synthetic_warning
+from stentguide.cases.search import synthetic_warning
 from stentguide.web.navigation import NavLink
 from stentguide.web.routes._registry import Db, Viewer, read_search
 from stentguide.web.templating import render
@@ -111,17 +113,20 @@ def quality_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
         "demo": request.app.state.settings.demo,
     }
     if query is not None:
-        overall = compare(registry_rates(db, query))
-        total = overall[0].rate.total if overall else 0
-        warning = synthetic_warning(count_synthetic(db, query), total)
+        counts = registry_counts(db, query)
+        overall = compare(registry_rates(db, counts=counts))
+        total = counts.total
+        warning = synthetic_warning(counts.synthetic, total)
         context["total"] = total
         context["synthetic_warning"] = warning
         context["overall"] = [comparison_view(c) for c in overall]
         context["sources"] = sources_view(
             [key for c in overall for f in c.figures for key in f.sources]
         )
-        context["by_year"] = grouped_view(registry_rates(db, query, Grouping.year))
-        context["by_operator"] = grouped_view(registry_rates(db, query, Grouping.operator))
+        context["by_year"] = grouped_view(registry_rates(db, by=Grouping.year, counts=counts))
+        context["by_operator"] = grouped_view(
+            registry_rates(db, by=Grouping.operator, counts=counts)
+        )
         if total:
             context["plot"] = _svg(rates_plot(overall, "svg", note=warning))
     return render(
