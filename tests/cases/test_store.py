@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -141,3 +144,30 @@ def test_bulk_ids_found_below_a_hand_stored_id(registry: Registry) -> None:
     found = registry.cases.find(CaseFilter(complication="stent_loss"))
     assert sorted(c.patient_id for c in found) == ["P-0", "P-1", "P-2"]
     assert all(c.complications[0].technique is not None for c in found)
+
+
+def test_the_shipped_head_is_alembics_and_each_script_is_named_after_its_revision() -> None:
+    """Opening a database at the newest schema skips Alembic by the scripts' names alone."""
+    from alembic.script import ScriptDirectory
+
+    from stentguide.cases.migrate import _config, shipped_head
+
+    script = ScriptDirectory.from_config(_config())
+    assert shipped_head() == script.get_current_head()
+    for revision in script.walk_revisions():
+        assert revision.path is not None
+        assert Path(revision.path).stem == revision.revision
+
+
+def test_stats_on_a_registry_at_the_newest_schema_imports_no_alembic(db_url: str) -> None:
+    Registry.open(db_url).close()  # migrated to the newest schema
+    code = (
+        "import sys; from stentguide.cli import main\n"
+        "try:\n"
+        f"    main(['cases', 'stats', '--db', {db_url!r}, '--format', 'json'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(sorted(m for m in ('alembic', 'numpy', 'polars') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -25,11 +25,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stentguide.cases.case_store import CaseFilter
 from stentguide.cases.counts import Cell, RegistryCounts, registry_counts
+from stentguide.cases.filters import CaseFilter
 from stentguide.cases.literature import LiteratureFigure, load_literature
-from stentguide.cases.model import ComplicationKind, RetrievalTechnique
 from stentguide.cases.registry import Registry
+from stentguide.cases.vocabulary import ComplicationKind, RetrievalTechnique
 from stentguide.errors import InputError
 
 __all__ = [
@@ -114,9 +114,7 @@ def _beta_quantile(q: float, a: float, b: float) -> float:
     return (low + high) / 2
 
 
-def clopper_pearson_interval(
-    events: int, total: int, alpha: float = 0.05
-) -> tuple[float, float]:
+def clopper_pearson_interval(events: int, total: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for ``events`` out of ``total`` (proportions)."""
     _check_counts(events, total)
     low = 0.0 if events == 0 else _beta_quantile(alpha / 2, events, total - events + 1)

@@ -7,10 +7,8 @@ whole or not at all, and every change is audited in the same transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,6 +16,7 @@ from pydantic import ValidationError
 
 from stentguide.cases import schema
 from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
+from stentguide.cases.filters import CaseFilter
 from stentguide.cases.intake import add_cases, validate_cases
 from stentguide.cases.model import CaseIn, Complication, RunSummary, StoredCase
 from stentguide.errors import InputError, NotFoundError, StoreError
@@ -27,46 +26,6 @@ if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
 __all__ = ["Batch", "CaseFilter", "CaseStore"]
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """Which cases to list, count or export; ``None`` means no restriction."""
-
-    patient_id: str | None = None
-    operator: str | None = None
-    access: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-    complication: str | None = None
-    outcome: str | None = None
-
-    def where(self) -> list[sa.ColumnElement[bool]]:
-        c = schema.cases.c
-        clauses: list[sa.ColumnElement[bool]] = []
-        if self.patient_id is not None:
-            clauses.append(c.patient_id == self.patient_id)
-        if self.operator is not None:
-            clauses.append(c.operator == self.operator)
-        if self.access is not None:
-            clauses.append(c.access == self.access)
-        if self.since is not None:
-            clauses.append(c.procedure_date >= self.since)
-        if self.until is not None:
-            clauses.append(c.procedure_date <= self.until)
-        if self.since is not None and self.until is not None and self.since > self.until:
-            raise InputError("empty period", {"since": f"{self.since} is after until {self.until}"})
-        if self.complication is not None:
-            comp = schema.complications.c
-            # correlated to the case alone, also inside a query over complications
-            clauses.append(
-                sa.exists()
-                .where(comp.case_id == c.id, comp.kind == self.complication)
-                .correlate(schema.cases)
-            )
-        if self.outcome is not None:
-            clauses.append(c.outcome == self.outcome)
-        return clauses
 
 
 def _complication_row(case_id: int, comp: Complication) -> dict[str, Any]:

@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from stentguide.cases import schema
-from stentguide.cases.case_store import CaseFilter
-from stentguide.cases.demo import SYNTHETIC_OUTCOME
-from stentguide.cases.model import ComplicationKind
+from stentguide.cases.filters import CaseFilter
+from stentguide.cases.vocabulary import SYNTHETIC_OUTCOME, ComplicationKind
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from stentguide.cases import schema
 from stentguide.cases.literature import load_demo_parameters
+from stentguide.cases.vocabulary import SYNTHETIC_OUTCOME
 from stentguide.errors import InputError
 from stentguide.progress import Progress
 
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 MAX_DEMO_CASES = 5_000_000
-SYNTHETIC_OUTCOME = "synthetic"
 """The ``outcome`` every demonstration case carries, so that it is never taken for real."""
 _DEVICES = {"guide": "6F guiding catheter", "stent": "drug-eluting stent"}
 

@@ -33,7 +33,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from stentguide.cases.audit import check_actor
-from stentguide.cases.case_store import CaseFilter
+from stentguide.cases.filters import CaseFilter
 from stentguide.cases.intake import validate_cases
 from stentguide.cases.model import CaseIn, StoredCase, nested_fields
 from stentguide.cases.registry import Registry

@@ -6,22 +6,28 @@ one transaction under a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock
 on PostgreSQL), so that two clients starting together do not both try. A
 database whose schema is newer than the code (written by a later stentguide)
 is refused with a message saying so, rather than being misread.
+
+A database already at the newest schema is recognised by one query of its
+``alembic_version`` table, without importing or running Alembic: each script
+of ``migrations/versions`` is named after its revision, numbered in order, so
+the newest one's name is the head (a test holds the scripts to that).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from stentguide.cases.database import READ_ONLY
 from stentguide.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 __all__ = ["SchemaStatus", "schema_status", "upgrade_schema"]
 
@@ -41,7 +47,34 @@ class SchemaStatus:
         return self.current == self.head
 
 
+def shipped_head() -> str:
+    """The newest revision this code ships: the name of its highest numbered script."""
+    names = sorted(p.stem for p in (_MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    if not names:
+        raise StoreError("the registry ships no schema migrations")
+    return names[-1]
+
+
+def _recorded_revision(engine: Engine) -> str | None:
+    """The revision in ``alembic_version``, or None when it cannot be read (no table yet)."""
+    with engine.connect() as connection:  # a database that cannot be reached fails here
+        connection.execution_options(**{READ_ONLY: True})
+        try:
+            rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        except sa.exc.DBAPIError:
+            return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def _at_head(engine: Engine) -> SchemaStatus | None:
+    """The status of a database already at the newest schema, read without Alembic, else None."""
+    head = shipped_head()
+    return SchemaStatus(current=head, head=head) if _recorded_revision(engine) == head else None
+
+
 def _config(connection: sa.Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
@@ -50,6 +83,8 @@ def _config(connection: sa.Connection | None = None) -> Config:
 
 
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
@@ -61,6 +96,8 @@ def _head(script: ScriptDirectory) -> str:
 
 
 def _current(connection: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -75,6 +112,9 @@ def _refuse_newer(current: str | None, script: ScriptDirectory, url: str) -> Non
 
 def schema_status(engine: Engine) -> SchemaStatus:
     """The schema revision of the database behind ``engine`` (``None`` when empty)."""
+    quick = _at_head(engine)
+    if quick is not None:
+        return quick
     script = _script()
     with engine.connect() as connection:
         connection.execution_options(**{READ_ONLY: True})
@@ -88,6 +128,11 @@ def upgrade_schema(engine: Engine) -> SchemaStatus:
 
     Raises :class:`StoreError` when the database is newer than this code.
     """
+    quick = _at_head(engine)
+    if quick is not None:
+        return quick
+    from alembic import command
+
     script = _script()
     url = engine.url.render_as_string(hide_password=True)
     with engine.begin() as connection:

@@ -23,6 +23,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import to_json
 
+from stentguide.cases.vocabulary import Access, ComplicationKind, RetrievalTechnique, Vessel
+
 __all__ = [
     "CASE_COLUMNS",
     "OWN_TABLE_FIELDS",
@@ -44,53 +46,6 @@ PseudonymousId = Annotated[
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Uid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
-
-
-class Access(enum.StrEnum):
-    """Arterial access route."""
-
-    radial = "radial"
-    femoral = "femoral"
-    brachial = "brachial"
-    ulnar = "ulnar"
-    other = "other"
-
-
-class Vessel(enum.StrEnum):
-    """Treated coronary vessel."""
-
-    LM = "LM"
-    LAD = "LAD"
-    LCx = "LCx"
-    RCA = "RCA"
-    graft = "graft"
-    other = "other"
-
-
-class ComplicationKind(enum.StrEnum):
-    """Complications the registry counts; each has a rate on the dashboard."""
-
-    stent_loss = "stent_loss"
-    delivery_failure = "delivery_failure"
-    emergency_surgery = "emergency_surgery"
-    perforation = "perforation"
-    stroke = "stroke"
-    major_bleeding = "major_bleeding"
-    death = "death"
-    other = "other"
-
-
-class RetrievalTechnique(enum.StrEnum):
-    """Retrieval techniques for a lost stent, as grouped in the Mayo series (Brilakis 2005)."""
-
-    small_balloon = "small_balloon"
-    snare = "snare"
-    two_wire = "two_wire"
-    forceps = "forceps"
-    retriever = "retriever"
-    basket = "basket"
-    guide_extension = "guide_extension"
-    other = "other"
 
 
 class _Strict(BaseModel):
@@ -152,9 +107,9 @@ class CaseIn(_Strict):
     lesions: list[Lesion] = Field(
         min_length=1, title="Lesions", description="at least one: vessel, CTO, calcified"
     )
-    devices: dict[
-        ShortText, Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    ] = Field(title="Devices", description="device by role, e.g. guide: 6F EBU 3.5")
+    devices: dict[ShortText, Annotated[str, StringConstraints(min_length=1, max_length=128)]] = (
+        Field(title="Devices", description="device by role, e.g. guide: 6F EBU 3.5")
+    )
     outcome: ShortText | None = Field(
         default=None,
         title="Outcome",

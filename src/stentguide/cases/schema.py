@@ -66,14 +66,10 @@ cases = sa.Table(
         sa.Integer,
         sa.Computed(sa.cast(sa.extract("year", sa.literal_column("procedure_date")), sa.Integer)),
     ),
-    sa.Index(
-        "ix_cases_period",
-        "procedure_year",
-        "operator",
-        "access",
-        "outcome",
-        postgresql_include=["id"],
-    ),
+    # The migrations create the indexes; on PostgreSQL ``ix_cases_period`` also includes
+    # ``id`` (0005) and ``ix_cases_cell_by_id`` on ``id`` includes the cell (0006). Those
+    # options are not repeated here: naming one loads the PostgreSQL dialect on SQLite too.
+    sa.Index("ix_cases_period", "procedure_year", "operator", "access", "outcome"),
 )
 
 complications = sa.Table(

@@ -18,9 +18,8 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from stentguide.cases.case_store import CaseFilter
-from stentguide.cases.demo import SYNTHETIC_OUTCOME
-from stentguide.cases.model import Access, ComplicationKind
+from stentguide.cases.filters import CaseFilter
+from stentguide.cases.vocabulary import SYNTHETIC_OUTCOME, Access, ComplicationKind
 from stentguide.errors import InputError
 
 if TYPE_CHECKING:
