@@ -6,11 +6,7 @@ cases by id; without this index PostgreSQL reads the whole cases table for it.
 ``ix_cases_cell_by_id`` on ``id`` carrying the cell (``INCLUDE``) lets each
 complication find its case's cell in the index alone, about half the time of the
 join at a million cases. SQLite needs nothing: ``cases.id`` is its row id, the
-table's own key.
-
-Revision ID: 0006_case_cell_by_id
-Revises: 0005_case_period
-Create Date: 2026-11-29
+table's own key. (Revision 0006, after 0005, 2026-11-29.)
 """
 
 from __future__ import annotations
@@ -19,8 +15,7 @@ from alembic import op
 
 revision = "0006_case_cell_by_id"
 down_revision = "0005_case_period"
-branch_labels = None
-depends_on = None
+branch_labels = depends_on = None
 
 
 def upgrade() -> None:
