@@ -1,7 +1,7 @@
 """Dashboard plots: each registry rate with its 95% interval beside the published figures.
 
 SVG (the web dashboard, ``cases stats --plot rates.svg``) is written directly by
-:mod:`stentguide.cases.rates_svg`, without a plotting library: a fraction of a
+:mod:`stentguide.cases.rates_svg`, without a plotting library: about a
 millisecond, so a dashboard right after a new case does not wait for a drawing.
 PNG (``cases stats --plot rates.png``) is drawn with matplotlib's object API (no
 global pyplot state, no display), imported only when a PNG is asked for; a PNG

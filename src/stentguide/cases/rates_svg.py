@@ -12,7 +12,7 @@ size, so the plot stretches to any width, a phone's included, without making its
 text smaller; heights are fixed. The image carries a ``<title>`` and a
 ``<desc>`` that names every rate, its interval and the published figures, and
 ``role="img"`` so that a screen reader reads them. Writing it is plain string
-formatting, a fraction of a millisecond, so nothing needs to be kept.
+formatting, about a millisecond for a dashboard, so nothing needs to be kept.
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def quality_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
             registry_rates(db, by=Grouping.operator, counts=counts)
         )
         if total:
-            # written without a plotting library (well under a millisecond), sized to the page
+            # written without a plotting library (about a millisecond), sized to the page
             context["plot"] = Markup(rates_svg(plot_rows(overall), warning))
     return render(
         request,
