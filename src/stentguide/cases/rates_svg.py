@@ -114,12 +114,15 @@ def _dot(x: str, y: float) -> str:
     return f'<circle cx="{x}" cy="{y:g}" r="4.5" fill="{BLUE}"/>'
 
 
+_DIAMOND_ID = "rates-plot-diamond"
+_DIAMOND = (
+    f'<defs><path id="{_DIAMOND_ID}" d="M0 -5.5L5.5 0L0 5.5L-5.5 0Z" fill="{ORANGE}"/></defs>'
+)
+
+
 def _diamond(x: str, y: float) -> str:
-    # a nested viewport puts the shape's centre at a position given in percent
-    return (
-        f'<svg x="{x}" y="{y:g}" width="1" height="1" overflow="visible">'
-        f'<path d="M0 -5.5L5.5 0L0 5.5L-5.5 0Z" fill="{ORANGE}"/></svg>'
-    )
+    # a <use> can be placed at a position given in percent, a path's points cannot
+    return f'<use href="#{_DIAMOND_ID}" x="{x}" y="{y:g}"/>'
 
 
 def _registry_interval(row: PlotRow, y: float) -> Iterable[str]:
@@ -208,7 +211,7 @@ def rates_svg(rows: tuple[PlotRow, ...], note: str | None = None, *, width: str 
         f"font-family={quoteattr(FONT)}>"
         f'<title id="rates-plot-title">{escape(TITLE)}</title>'
         f'<desc id="rates-plot-desc">{escape(description)}</desc>'
-        f'<rect width="100%" height="100%" fill="#ffffff"/>'
+        f'<rect width="100%" height="100%" fill="#ffffff"/>{_DIAMOND}'
         + "".join(body)
         + "".join(marks)
         + "</svg>"
