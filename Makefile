@@ -39,6 +39,8 @@ pytest: install
 test: lint typecheck imports pytest
 
 bench: install
+	@scripts/system-deps.sh run
+	@[ "$${STENTGUIDE_BENCH_PG:-1}" = 0 ] || scripts/ensure-postgres.sh
 	$(BIN)/python -m bench
 
 clean:

@@ -6,9 +6,11 @@ registry's run log (:class:`~stentguide.cases.run_log.RunLog`, append-only).
 command line and the web app call it and hold no rule of their own.
 
 A change to a run in progress (an answer, an acknowledgement, an undo, devices
-declared) is read, applied by the engine and appended in three statements at
-most; two changes made at once to the same step cannot both be recorded (the
-second is a :class:`~stentguide.errors.StaleStepError`).
+declared) is read, applied by the engine and appended in one transaction of
+three statements at most; two changes made at once to the same step cannot both
+be recorded (the second is a :class:`~stentguide.errors.StaleStepError`). The
+replayed session is kept with the registry's snapshot of the run, so a change
+replays nothing when the database confirms that no event came in meanwhile.
 
 >>> from stentguide.cases import Registry
 >>> with Registry.open("sqlite://") as registry:  # doctest: +SKIP
@@ -21,9 +23,12 @@ second is a :class:`~stentguide.errors.StaleStepError`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 from stentguide.cases import Registry, RunSummary
+from stentguide.cases.run_log import Changed
+from stentguide.cases.run_read import StoredRun
 from stentguide.errors import SessionError
 from stentguide.protocols import Protocol, Session, get_protocol, start
 from stentguide.protocols.model import FactValue
@@ -68,13 +73,33 @@ class Runs:
         self, session: Session, *, actor: str, case_uid: str | None = None
     ) -> RunSummary:
         """Store a session, or append the events the registry has not seen yet."""
-        return self.registry.runs.save(
-            session.to_record(), actor=actor, case_uid=case_uid, **_ending(session)
+        record = session.to_record()
+        summary = self.registry.runs.save(
+            record, actor=actor, case_uid=case_uid, **_ending(session)
         )
+        self.registry.runs.snapshots.put(
+            StoredRun(
+                record=record,
+                case_uid=summary.case_uid,
+                outcome_id=summary.outcome_id,
+                outcome_category=summary.outcome_category,
+                created_by=summary.created_by,
+                replayed=session,
+            )
+        )
+        return summary
+
+    def _replayed(self, stored: StoredRun) -> Session:
+        """The stored run as a session: the one kept with its snapshot, else replayed now."""
+        if isinstance(stored.replayed, Session):
+            return stored.replayed
+        session = Session.from_record(stored.record)
+        self.registry.runs.snapshots.put(replace(stored, replayed=session))
+        return session
 
     def load(self, run_id: str) -> Session:
         """The run with this id, replayed; :class:`~stentguide.errors.NotFoundError` if none."""
-        return Session.from_record(self.registry.runs.load(run_id))
+        return self._replayed(self.registry.runs.get(run_id))
 
     def recent(self, limit: int = 10, *, case_uid: str | None = None) -> list[RunSummary]:
         """The newest runs (of one case when ``case_uid`` is given)."""
@@ -95,10 +120,17 @@ class Runs:
     # ------------------------------------------------------------------ one step
     def change(self, run_id: str, change: Change, *, actor: str) -> Session:
         """Apply ``change`` (an engine operation) to the stored run and append its events."""
-        stored = self.registry.runs.get(run_id)
-        session = change(Session.from_record(stored.record))
-        self.registry.runs.append(stored, session.to_record(), actor=actor, **_ending(session))
-        return session
+
+        def apply(stored: StoredRun) -> Changed:
+            before = stored.replayed
+            if not isinstance(before, Session):
+                before = Session.from_record(stored.record)
+            session = change(before)
+            return Changed(session.to_record(), **_ending(session), replayed=session)
+
+        changed = self.registry.runs.change(run_id, apply, actor=actor)
+        assert isinstance(changed.replayed, Session)
+        return changed.replayed
 
     def answer(
         self,
@@ -150,7 +182,7 @@ class Runs:
         The new run is attached to the same registry case as the one it continues.
         """
         stored = self.registry.runs.get(run_id)
-        session = Session.from_record(stored.record)
+        session = self._replayed(stored)
         outcome = session.outcome
         if outcome is None or outcome.continue_with is None:
             raise SessionError("this run has not ended with a change of pathway")

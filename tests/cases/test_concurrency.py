@@ -7,11 +7,14 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from stentguide.cases import Registry
+from tests.cases.conftest import make_case
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +102,31 @@ def test_writer_killed_mid_write_leaves_database_as_before(db_url: str) -> None:
         assert len(registry.audit.entries(limit=10_000)) == audit_before
         registry.cases.add(make_case(patient_id="AFTER"), actor="a")
         assert registry.cases.count() == before + 1
+
+
+def test_writer_threads_of_one_process_lose_nothing_and_a_failed_write_blocks_none(
+    db_url: str,
+) -> None:
+    """Threads (a web server's) queue for the write; a rolled-back write lets the next in."""
+    workers, each = 6, 10
+    with Registry.open(db_url) as registry:
+        with pytest.raises(RuntimeError), registry.write() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            raise RuntimeError("a write that fails half-way")
+        errors: list[BaseException] = []
+
+        def write(worker: int) -> None:
+            try:
+                for i in range(each):
+                    registry.cases.add(make_case(patient_id=f"T{worker}-{i}"), actor=f"t{worker}")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(w,)) for w in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads), "a writer waited for ever"
+        assert errors == []
+        assert registry.cases.count() == workers * each

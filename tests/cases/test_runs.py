@@ -7,6 +7,7 @@ names who recorded it, the outcome follows undo, and unknown ids are not found.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,7 +45,9 @@ def _first_answer(runs: Runs, run_id: str) -> tuple[str, str]:
     return session.current.id, session.options()[0][0]
 
 
-def test_an_answer_costs_at_most_three_statements(registry: Registry) -> None:
+def test_an_answer_costs_at_most_three_statements_and_no_read_on_a_kept_run(
+    registry: Registry,
+) -> None:
     runs = Runs(registry)
     session = runs.start(PARTIAL, actor="dr-a")
     run_id = session.session_id
@@ -57,6 +60,8 @@ def test_an_answer_costs_at_most_three_statements(registry: Registry) -> None:
         with statements(registry) as seen:
             runs.answer(run_id, node, answer, actor="dr-a", acknowledge="all")
         assert 1 <= len(seen) <= 3, seen
+        reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+        assert reads == [], "the kept snapshot is checked by the insert itself, not read again"
     assert runs.load(run_id).answers, "the walk recorded answers"
 
 
@@ -144,3 +149,66 @@ def test_attach_to_a_case_is_audited_once(registry: Registry) -> None:
     lines = registry.audit.entries(entity="run", entity_id=run_id)
     assert [line.action for line in lines] == ["attach", "create"]
     assert [r.run_id for r in runs.recent(case_uid=case.uid)] == [run_id]
+
+
+def test_a_change_keeps_the_replayed_session_with_the_snapshot(registry: Registry) -> None:
+    runs = Runs(registry)
+    run_id = runs.start(PARTIAL, actor="dr-a").session_id
+    node, answer = _first_answer(runs, run_id)
+    answered = runs.answer(run_id, node, answer, actor="dr-a")
+    stored = registry.runs.get(run_id)
+    assert stored.replayed is answered, "no event came in: the kept session is used as it is"
+    assert len(stored.record.events) == len(answered.events)
+
+
+def test_a_change_made_by_another_server_process_is_read_before_the_next(db_url: str) -> None:
+    """Two registries on one database stand for two server processes, each with its snapshots."""
+    with Registry.open(db_url) as first, Registry.open(db_url) as second:
+        run_id = Runs(first).start(PARTIAL, actor="dr-a").session_id
+        node, answer = _first_answer(Runs(second), run_id)  # the second keeps a snapshot too
+        Runs(first).answer(run_id, node, answer, actor="dr-a")
+        with pytest.raises(StaleStepError, match="current step"):
+            Runs(second).answer(run_id, node, answer, actor="dr-b")
+        session = Runs(second).load(run_id)
+        assert session.answers == [(node, answer)], "the second sees the first's answer"
+        following = session.current.id
+        Runs(second).answer(run_id, following, session.options()[0][0], actor="dr-b")
+        logs = [[e.row() for e in Runs(r).load(run_id).events] for r in (first, second)]
+        assert logs[0] == logs[1]
+        with first.read() as conn:
+            seqs = conn.execute(
+                sa.select(schema.run_events.c.seq)
+                .where(schema.run_events.c.run_id == run_id)
+                .order_by(schema.run_events.c.seq)
+            ).scalars().all()
+        assert list(seqs) == list(range(len(seqs))), "the log stays consecutive"
+
+
+def test_two_processes_answering_the_same_step_at_once_record_one(db_url: str) -> None:
+    with Registry.open(db_url) as first, Registry.open(db_url) as second:
+        run_id = Runs(first).start(PARTIAL, actor="dr-a").session_id
+        node, answer = _first_answer(Runs(second), run_id)
+        before = len(Runs(first).load(run_id).events)
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def answer_from(registry: Registry, who: str) -> None:
+            start.wait()
+            try:
+                Runs(registry).answer(run_id, node, answer, actor=who)
+                outcomes.append("recorded")
+            except StaleStepError:
+                outcomes.append("stale")
+
+        threads = [
+            threading.Thread(target=answer_from, args=(first, "dr-a")),
+            threading.Thread(target=answer_from, args=(second, "dr-b")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["recorded", "stale"]
+        session = Runs(first).load(run_id)
+        assert session.answers == [(node, answer)]
+        assert len(session.events) > before

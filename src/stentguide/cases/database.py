@@ -10,11 +10,21 @@ on, a generous busy timeout, and every transaction started with
 ``BEGIN IMMEDIATE`` so that two writing processes queue for the write lock
 instead of failing half-way through with "database is locked"; read-only
 connections (``execution_options(stentguide_read_only=True)``) take no lock.
+Within one process, writers also queue on a lock of their own before
+``BEGIN IMMEDIATE`` and hand it on the moment they commit or roll back: SQLite's
+busy handler polls with sleeps of up to 100 ms, which under a few concurrent
+writers (a web server's threads) made the slowest write wait for the poll, not
+for the lock. Other processes still meet the busy timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +74,122 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 READ_ONLY = "stentguide_read_only"
 
 
-def _on_sqlite_begin(connection: sa.Connection) -> None:
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+_WRITE_LOCK = "stentguide_write_lock"
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(database: str | None) -> threading.RLock:
+    """The in-process lock of the writers of one SQLite file (one per file, not per engine)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return threading.RLock()  # a database of its own engine
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(os.path.realpath(database), threading.RLock())
+
+
+def _sqlite_begin(lock: threading.RLock) -> Any:
+    def on_begin(connection: sa.Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # past the busy timeout, BEGIN IMMEDIATE itself waits and fails as it would alone
+        if not lock.acquire(timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            lock.release()
+            raise
+        connection.info[_WRITE_LOCK] = lock
+
+    return on_begin
+
+
+_CHECKPOINT_EVERY = 200
+"""Commits between two WAL checkpoints (SQLite's own default is about every 1000 pages)."""
+
+
+class _Checkpointer:
+    """Copies the WAL back into the database file in a thread of its own, one at a time.
+
+    SQLite's automatic checkpoint ran inside a commit, while the in-process write
+    lock was held, so every waiting writer also waited for its disk flush. A
+    passive checkpoint on a connection of its own blocks no reader or writer.
+    """
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._commits = itertools.count(1)
+        self._running = threading.Lock()
+
+    def committed(self) -> None:
+        if next(self._commits) % _CHECKPOINT_EVERY == 0 and self._running.acquire(blocking=False):
+            threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            with contextlib.closing(sqlite3.connect(self._database, timeout=60)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except sqlite3.Error:
+            pass  # the next one retries; SQLite also checkpoints when the last connection closes
+        finally:
+            self._running.release()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    """Checkpoints run in a thread of their own (:class:`_Checkpointer`), not in a commit."""
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0").close()
+
+
+def _sqlite_end(finish: str, checkpointer: _Checkpointer | None) -> Any:
+    """On commit or rollback: finish the transaction at once, then hand the lock on."""
+
+    def on_end(connection: sa.Connection) -> None:
+        lock = connection.info.pop(_WRITE_LOCK, None)
+        if lock is None:
+            return
+        try:  # the driver's own commit/rollback that follows finds no transaction left
+            getattr(connection.connection.dbapi_connection, finish)()
+        finally:
+            lock.release()
+        if finish == "commit" and checkpointer is not None:
+            checkpointer.committed()
+
+    return on_end
+
+
+def _on_sqlite_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+    lock = record.info.pop(_WRITE_LOCK, None)
+    if lock is not None:  # returned to the pool in a transaction: the pool rolls it back
+        lock.release()
+
+
+_IDLE_PING_SECONDS = 10.0
+_CHECKED_IN = "stentguide_checked_in"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Test a pooled PostgreSQL connection that sat idle before handing it out.
+
+    A connection in steady use needs no test (a failure on it is still reported and
+    the pool discards it); one idle for a while may have been closed by the server
+    or a firewall, and is replaced without the caller seeing it. Testing every
+    checkout (``pool_pre_ping``) cost a round trip per transaction.
+    """
+    idle_since = record.info.get(_CHECKED_IN)
+    if idle_since is None or time.monotonic() - idle_since < _IDLE_PING_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:  # the pool retries with a fresh connection
+        raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def create_registry_engine(url: str) -> Engine:
@@ -86,12 +209,23 @@ def create_registry_engine(url: str) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000})
         sa.event.listen(engine, "connect", _on_sqlite_connect)
-        sa.event.listen(engine, "begin", _on_sqlite_begin)
+        lock = _write_lock(database)
+        sa.event.listen(engine, "begin", _sqlite_begin(lock))
+        checkpointer = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            checkpointer = _Checkpointer(str(Path(database).expanduser()))
+            sa.event.listen(engine, "connect", _no_autocheckpoint)
+        sa.event.listen(engine, "commit", _sqlite_end("commit", checkpointer))
+        sa.event.listen(engine, "rollback", _sqlite_end("rollback", None))
+        sa.event.listen(engine, "reset", _on_sqlite_reset)
         return engine
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(parsed)
+        sa.event.listen(engine, "checkout", _ping_if_idle)
+        sa.event.listen(engine, "checkin", _note_checkin)
+        return engine
     raise InputError(
         "unsupported database",
         {"db": f"{backend!r}: use sqlite:///FILE or postgresql+psycopg://..."},

@@ -5,20 +5,20 @@ session whose history differs from what is stored; the database itself refuses
 UPDATE and DELETE on the event table. Sessions are stored in the one wire format
 of :mod:`stentguide.protocols.record`.
 
-Recording one step of a run in progress is three statements at most:
-:meth:`RunLog.get` reads the run and its events in one query, and
-:meth:`RunLog.append` inserts the new events (each naming who recorded it) in
-one statement and, only when the outcome changes, updates the run. Two people
-answering the same step at once cannot both succeed: the second insert meets the
-first's sequence numbers and is refused as a stale step.
+Recording one step of a run in progress is one transaction of three statements
+at most (:meth:`RunLog.change`): one query reads the run and the events after
+the registry's snapshot of it (:mod:`stentguide.cases.run_read`), one statement
+inserts the new events (each naming who recorded it) and, only when the outcome
+changes, one updates the run. Two people answering the same step at once cannot
+both succeed: the second insert meets the first's sequence numbers and is
+refused as a stale step.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -26,99 +26,33 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from stentguide.cases import schema
-from stentguide.cases.audit import append_audit, as_utc, check_actor, utc_now
+from stentguide.cases.audit import append_audit, as_utc, check_actor
 from stentguide.cases.model import RunSummary
-from stentguide.errors import InputError, NotFoundError, StaleStepError, StoreError
-from stentguide.protocols.record import SessionRecord, event_from_row
+from stentguide.cases.run_append import Changed, SnapshotBehind, insert_after, outcome_update
+from stentguide.cases.run_read import Snapshots, StoredRun, read_run
+from stentguide.cases.run_save import events_to_append, insert_run
+from stentguide.errors import (
+    InputError,
+    NotFoundError,
+    StaleStepError,
+    StentguideError,
+    StoreError,
+)
+from stentguide.protocols.record import SessionRecord
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
-__all__ = ["RunLog", "StoredRun"]
+__all__ = ["Changed", "RunLog", "StoredRun"]
 
 _RUN_RETRIES = 5
 
 
-def _insert_run(
-    conn: sa.Connection,
-    record: SessionRecord,
-    *,
-    who: str,
-    case_id: int | None,
-    outcome: Mapping[str, str | None],
-) -> None:
-    conn.execute(
-        schema.runs.insert(),
-        {
-            "id": record.session_id,
-            "case_id": case_id,
-            "format": record.format,
-            "protocol_id": record.protocol_id,
-            "protocol_version": record.protocol_version,
-            "case_data": record.case.model_dump(mode="json"),
-            **outcome,
-            "created_at": utc_now(),
-            "created_by": who,
-        },
+def _stale(run_id: str) -> StaleStepError:
+    return StaleStepError(
+        f"run {run_id} was changed by someone else meanwhile; nothing was recorded: "
+        "reload the run to see its current step"
     )
-    if record.events:
-        conn.execute(
-            schema.run_events.insert(),
-            [{"run_id": record.session_id, **event.row(), "actor": who} for event in record.events],
-        )
-
-
-def _events_to_append(
-    conn: sa.Connection,
-    record: SessionRecord,
-    stored: sa.RowMapping,
-    case_id: int | None,
-) -> list[dict[str, Any]]:
-    """The given events the database has not seen; refuses any rewrite of history."""
-    sid = record.session_id
-    if (stored["protocol_id"], stored["protocol_version"]) != (
-        record.protocol_id,
-        record.protocol_version,
-    ):
-        raise StoreError(
-            f"run {sid} is stored for protocol {stored['protocol_id']} "
-            f"{stored['protocol_version']}, not {record.protocol_id} {record.protocol_version}"
-        )
-    if stored["case_data"] != record.case.model_dump(mode="json"):
-        raise StoreError(f"run {sid}: the session's case differs from the stored one")
-    if case_id is not None and stored["case_id"] not in (None, case_id):
-        raise StoreError(f"run {sid} is already attached to another case")
-    e = schema.run_events.c
-    old = [
-        dict(row)
-        for row in conn.execute(
-            sa.select(e.seq, e.at, e.type, e.node, e.data).where(e.run_id == sid).order_by(e.seq)
-        ).mappings()
-    ]
-    events = [event.row() for event in record.events]
-    if len(old) > len(events):
-        raise StoreError(
-            f"run {sid} has {len(old)} stored events but the session has {len(events)}: "
-            "the event log is append-only"
-        )
-    for stored_event, given in zip(old, events, strict=False):
-        if stored_event != given:
-            raise StoreError(
-                f"run {sid}: event {given['seq']} differs from the stored one: "
-                "the event log is append-only"
-            )
-    return events[len(old) :]
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    """A run as stored: its record, the case it is attached to and its stored outcome."""
-
-    record: SessionRecord
-    case_uid: str | None
-    outcome_id: str | None
-    outcome_category: str | None
-    created_by: str
 
 
 def _as_record(session: SessionRecord | Mapping[str, Any]) -> SessionRecord:
@@ -136,6 +70,8 @@ class RunLog:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.snapshots = Snapshots()
+        """The newest known state of recently used runs (checked against every read)."""
 
     def save(
         self,
@@ -227,7 +163,7 @@ class RunLog:
             query = query.with_for_update()
         stored = conn.execute(query).mappings().first()
         if stored is None:
-            _insert_run(conn, record, who=who, case_id=case_id, outcome=outcome)
+            insert_run(conn, record, who=who, case_id=case_id, outcome=outcome)
             append_audit(
                 conn,
                 actor=who,
@@ -237,7 +173,7 @@ class RunLog:
                 detail={"events": len(record.events), "case_uid": case_uid},
             )
             return
-        new = _events_to_append(conn, record, stored, case_id)
+        new = events_to_append(conn, record, stored, case_id)
         sid = record.session_id
         if new:
             conn.execute(
@@ -261,63 +197,85 @@ class RunLog:
             )
 
     def get(self, run_id: str) -> StoredRun:
-        """The stored run with its events, in one query; :class:`NotFoundError` if none."""
-        r, e = schema.runs.c, schema.run_events.c
-        query = (
-            sa.select(
-                r.id,
-                r.protocol_id,
-                r.protocol_version,
-                r.case_data,
-                r.outcome_id,
-                r.outcome_category,
-                r.created_by,
-                schema.cases.c.uid.label("case_uid"),
-                e.seq,
-                e.at,
-                e.type,
-                e.node,
-                e.data,
-            )
-            .select_from(
-                schema.runs.outerjoin(schema.run_events, e.run_id == r.id).outerjoin(
-                    schema.cases, schema.cases.c.id == r.case_id
-                )
-            )
-            .where(r.id == run_id)
-            .order_by(e.seq)
-        )
+        """The stored run with its events, in one query; :class:`NotFoundError` if none.
+
+        Only the events after this registry's snapshot of the run are read (see
+        :mod:`stentguide.cases.run_read`); the run's row is read every time.
+        """
         with self.registry.read() as conn:
-            rows = conn.execute(query).mappings().all()
-        if not rows:
-            raise NotFoundError("run", run_id, "run_id")
-        first = rows[0]
+            stored = read_run(conn, run_id, self.snapshots.get(run_id))
+        self.snapshots.put(stored)
+        return stored
+
+    def change(
+        self, run_id: str, apply: Callable[[StoredRun], Changed], *, actor: str
+    ) -> Changed:
+        """``apply`` a change to the stored run and append the result, in one transaction.
+
+        ``apply`` returns the new record (the stored one with events added), its outcome
+        and what it replayed. With a snapshot holding the replayed session, the change is
+        decided on it and written without a read, by an insert that checks the snapshot
+        (:mod:`stentguide.cases.run_append`); otherwise, or when that insert finds the
+        log moved on, the run is read, ``apply`` decides again and the result is appended:
+        three statements at most. On SQLite the transaction holds the write lock from the
+        read on; on PostgreSQL a change appended by someone else between the read and the
+        insert is refused by the events' key, and this one is a :class:`StaleStepError`.
+        """
+        who = check_actor(actor)
+        known = self.snapshots.get(run_id)
+        if known is not None and known.replayed is not None:
+            decided = self._change_on_snapshot(known, apply, who)
+            if decided is not None:
+                return decided
         try:
-            events = [
-                event_from_row({k: row[k] for k in ("seq", "at", "type", "node", "data")})
-                for row in rows
-                if row["seq"] is not None
-            ]
-            record = SessionRecord(
-                session_id=first["id"],
-                protocol_id=first["protocol_id"],
-                protocol_version=first["protocol_version"],
-                case=first["case_data"],
-                events=events,
+            with self._write_raw() as conn:
+                stored = read_run(conn, run_id, self.snapshots.get(run_id))
+                changed = apply(stored)
+                self._append(conn, stored, changed, who=who)
+        except IntegrityError:
+            self.snapshots.drop(run_id)
+            raise _stale(run_id) from None
+        self._remember(stored, changed)
+        return changed
+
+    def _change_on_snapshot(
+        self, known: StoredRun, apply: Callable[[StoredRun], Changed], who: str
+    ) -> Changed | None:
+        """The change decided and appended on the snapshot; ``None``: read and decide again."""
+        try:
+            changed = apply(known)
+        except StentguideError:
+            return None  # decided on the snapshot alone: decide again on the stored log
+        sid = known.record.session_id
+        count = len(known.record.events)
+        if changed.record.session_id != sid or len(changed.record.events) <= count:
+            return None
+        new = [{"run_id": sid, **e.row(), "actor": who} for e in changed.record.events[count:]]
+        try:
+            with self._write_raw() as conn:
+                insert_after(conn, new)
+                outcome = (changed.outcome_id, changed.outcome_category)
+                if outcome != (known.outcome_id, known.outcome_category):
+                    conn.execute(
+                        outcome_update(),
+                        {"run_id": sid, "outcome_id": outcome[0], "outcome_category": outcome[1]},
+                    )
+        except (IntegrityError, SnapshotBehind):
+            self.snapshots.drop(sid)
+            return None
+        self._remember(known, changed)
+        return changed
+
+    def _remember(self, stored: StoredRun, changed: Changed) -> None:
+        self.snapshots.put(
+            StoredRun(
+                record=changed.record,
+                case_uid=stored.case_uid,
+                outcome_id=changed.outcome_id,
+                outcome_category=changed.outcome_category,
+                created_by=stored.created_by,
+                replayed=changed.replayed,
             )
-        except ValidationError as exc:
-            first_error = exc.errors()[0]
-            where = ".".join(str(part) for part in first_error["loc"])
-            raise StoreError(
-                f"run {run_id} is stored in a shape this version cannot read "
-                f"({where}: {first_error['msg']})"
-            ) from None
-        return StoredRun(
-            record=record,
-            case_uid=first["case_uid"],
-            outcome_id=first["outcome_id"],
-            outcome_category=first["outcome_category"],
-            created_by=first["created_by"],
         )
 
     def last_seq(self, run_id: str) -> int:
@@ -357,32 +315,36 @@ class RunLog:
         written and :class:`StaleStepError` says so. The outcome columns follow the
         session's outcome (back to none after an undo).
         """
-        who = check_actor(actor)
-        known = len(stored.record.events)
-        sid = stored.record.session_id
-        if record.session_id != sid or len(record.events) < known:
-            raise StoreError(f"run {sid}: the session given does not continue the stored one")
-        new = [{"run_id": sid, **event.row(), "actor": who} for event in record.events[known:]]
-        outcome = {"outcome_id": outcome_id, "outcome_category": outcome_category}
-        changed = outcome != {
-            "outcome_id": stored.outcome_id,
-            "outcome_category": stored.outcome_category,
-        }
-        if not new and not changed:
+        changed = Changed(record, outcome_id, outcome_category)
+        if len(record.events) == len(stored.record.events) and (
+            outcome_id,
+            outcome_category,
+        ) == (stored.outcome_id, stored.outcome_category):
             return 0
         try:
             with self._write_raw() as conn:
-                if new:
-                    conn.execute(schema.run_events.insert(), new)
-                if changed:
-                    conn.execute(
-                        schema.runs.update().where(schema.runs.c.id == sid).values(**outcome)
-                    )
+                appended = self._append(conn, stored, changed, who=check_actor(actor))
         except IntegrityError:
-            raise StaleStepError(
-                f"run {sid} was changed by someone else meanwhile; nothing was recorded: "
-                "reload the run to see its current step"
-            ) from None
+            self.snapshots.drop(stored.record.session_id)
+            raise _stale(stored.record.session_id) from None
+        return appended
+
+    @staticmethod
+    def _append(conn: sa.Connection, stored: StoredRun, changed: Changed, *, who: str) -> int:
+        known = len(stored.record.events)
+        sid = stored.record.session_id
+        record = changed.record
+        if record.session_id != sid or len(record.events) < known:
+            raise StoreError(f"run {sid}: the session given does not continue the stored one")
+        new = [{"run_id": sid, **event.row(), "actor": who} for event in record.events[known:]]
+        outcome = {"outcome_id": changed.outcome_id, "outcome_category": changed.outcome_category}
+        if new:  # one event (the usual answer) as a plain execute: no batch machinery
+            conn.execute(schema.run_events.insert(), new[0] if len(new) == 1 else new)
+        if (changed.outcome_id, changed.outcome_category) != (
+            stored.outcome_id,
+            stored.outcome_category,
+        ):
+            conn.execute(outcome_update(), {"run_id": sid, **outcome})
         return len(new)
 
     def attach(self, run_id: str, case_uid: str, *, actor: str) -> RunSummary:

@@ -77,6 +77,8 @@ def _choice(kind: str, text: str) -> str:
 def _text(text: str) -> str:
     if len(text) > _MAX_TEXT:
         raise ValueError(f"at most {_MAX_TEXT} characters")
+    if not text.isprintable():
+        raise ValueError("printable characters only (no control characters)")
     return text
 
 

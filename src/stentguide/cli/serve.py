@@ -84,6 +84,7 @@ def serve(
         max_upload_bytes=max_upload_mib * 1024 * 1024,
         oidc=oidc_from_env(),
         cds_fhir_servers=tuple(cds_fhir_server or ()),
+        warm_up=True,
     )
     if production:
         check_production(settings, host=host, tls=tls, behind_proxy=behind_proxy)

@@ -10,14 +10,23 @@ Every figure in the text comes from ``claims.yaml`` through ``v()`` and is
 followed by ``c()``, the citation mark that numbers its sources in order of
 first use; the references section at the end lists them. A claim marked
 ``confidence: low`` is shown as a rough estimate wherever it is cited.
+
+WeasyPrint's set-up is done once per process: one font configuration (the
+fontconfig and Pango font map, whose fonts and glyph metrics are then kept)
+serves every PDF, and :func:`warm_up` pays the first PDF's cost (imports, font
+loading, the user-agent stylesheet) ahead of the first request; the web server
+calls it in the background when it starts. The shared font map is not
+thread-safe, so PDFs are laid out one at a time per process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -27,11 +36,22 @@ from markupsafe import Markup, escape
 from stentguide.errors import KnowledgeError
 from stentguide.knowledge import knowledge_path
 from stentguide.leaflets.content import Claim, LeafletText, load_claims, load_text
-from stentguide.leaflets.plan import LeafletPlan, parse_plan
+from stentguide.leaflets.plan import (
+    MAX_ANTIPLATELET_MONTHS,
+    Access,
+    Language,
+    LeafletPlan,
+    SecondAntiplatelet,
+    StentType,
+    parse_plan,
+)
 from stentguide.leaflets.schedule import MedicineCourse, antiplatelet_schedule
 from stentguide.references import Reference, reference
 
-__all__ = ["LEAFLET_PAGES", "plan_specifics", "render_html", "render_pdf"]
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
+
+__all__ = ["LEAFLET_PAGES", "plan_specifics", "render_html", "render_pdf", "warm_up"]
 
 LEAFLET_PAGES = 4
 """Every leaflet prints on four A4 pages: plan and procedure, risks, medicines, sources."""
@@ -205,14 +225,54 @@ PDF_VARIANT = "pdf/ua-1"
 """The WeasyPrint PDF variant: PDF/UA-1, a tagged PDF for screen readers."""
 
 
-def render_pdf(plan: LeafletPlan | dict[str, Any]) -> bytes:
-    """The leaflet for ``plan`` as a tagged PDF/UA-1 (WeasyPrint, local fonts, no network)."""
-    html = render_html(plan)
+_LAYOUT_LOCK = threading.Lock()
+"""One PDF at a time per process: the shared font configuration is not thread-safe."""
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    """The process's one font configuration (fontconfig, the Pango font map, its caches)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _write_pdf(html: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
     document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
-    # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read
-    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+    with _LAYOUT_LOCK:
+        # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read
+        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
     return pdf
+
+
+def render_pdf(plan: LeafletPlan | dict[str, Any]) -> bytes:
+    """The leaflet for ``plan`` as a tagged PDF/UA-1 (WeasyPrint, local fonts, no network)."""
+    return _write_pdf(render_html(plan))
+
+
+def warm_up() -> float:
+    """Do the once-per-process set-up now: one leaflet per language, thrown away.
+
+    Imports WeasyPrint, loads the font configuration and the leaflet's fonts, parses
+    the user-agent stylesheet, compiles the templates and loads the claims and each
+    language's text and locale data, so that the first leaflet a user asks for costs
+    what every later one does. Returns the seconds taken.
+    """
+    start = time.perf_counter()
+    for language in Language:
+        plan = LeafletPlan(
+            access=Access.radial,
+            stent_type=StentType.drug_eluting,
+            chronic_total_occlusion=False,
+            second_antiplatelet=SecondAntiplatelet.clopidogrel,
+            antiplatelet_months=MAX_ANTIPLATELET_MONTHS,
+            procedure_date=dt.date.today(),
+            language=language,
+            centre_phone="000",
+        )
+        render_pdf(plan)
+    return time.perf_counter() - start

@@ -172,8 +172,10 @@ class AttemptStore:
             raise InputError("bad limit", {"limit": "must be 0 or more"})
         query = sa.select(attempts_table)
         if trainee_id is not None:
-            query = query.where(attempts_table.c.trainee_id == trainee_id)
+            query = query.where(attempts_table.c.trainee_id == validate_trainee(trainee_id))
         if case_id is not None:
+            if not case_id.isprintable():
+                raise InputError("bad case id", {"case": "printable characters only"})
             query = query.where(attempts_table.c.case_id == case_id)
         query = query.order_by(
             attempts_table.c.finished_at.desc(), attempts_table.c.id.desc()

@@ -12,9 +12,11 @@ security headers (:mod:`stentguide.web.headers`); see ``docs/security.md``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.resources
 import pkgutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import ModuleType
@@ -69,6 +71,17 @@ def _seed_demo(registry: Registry, count: int) -> None:
     registry.cases.add_many(demo_cases(count), actor="demo")
 
 
+def _warm_up_in_background() -> None:
+    """Prepare the leaflet PDF renderer without holding up the server's start."""
+    from stentguide.leaflets.render import warm_up
+
+    def run() -> None:
+        warm_up()
+        gc.freeze()
+
+    threading.Thread(target=run, name="leaflet-warm-up", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app for ``settings`` (defaults: the registry's default database)."""
     settings = settings or Settings()
@@ -82,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_up:
+            _warm_up_in_background()
+            gc.freeze()  # what start-up built lives as long as the process: no GC pass walks it
         yield
         registry.close()
 

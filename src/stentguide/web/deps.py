@@ -30,8 +30,8 @@ def registry(request: Request) -> Registry:
     return value
 
 
-def runs(request: Request) -> Runs:
-    """Protocol runs, kept in the app's registry."""
+async def runs(request: Request) -> Runs:
+    """Protocol runs, kept in the app's registry (async: no thread is taken to make it)."""
     return Runs(registry(request))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -137,8 +138,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _page(request, exc.status_code, message, {})
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> Response:
+    """A value the database refuses (a NUL character in text, a number beyond its range): 422.
+
+    SQLite stores what PostgreSQL refuses, so the same request must not be a
+    server error on one of them; nothing was written (the transaction rolled back).
+    """
+    assert isinstance(exc, sa.exc.DataError)
+    reason = str(exc.orig).splitlines()[0][:200] if exc.orig is not None else "invalid value"
+    message = f"A value in the request cannot be stored or searched: {reason}."
+    if is_api(request):
+        detail = [{"loc": ["request"], "msg": message, "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return _page(request, 422, message, {})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(sa.exc.DataError, _unstorable_value)
     app.add_exception_handler(StentguideError, _stentguide_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -23,12 +23,16 @@ _write = require(Role.operator)
 _write_form = require_form(Role.operator)
 
 
-def reader(request: Request) -> Login:
-    """The login of a request that reads a run (viewer or higher)."""
+async def reader(request: Request) -> Login:
+    """The login of a request that reads a run (viewer or higher).
+
+    The login checks read only what the login middleware found, so they are
+    async: FastAPI runs them on the event loop instead of handing each to a thread.
+    """
     return _read(request)
 
 
-def operator(request: Request) -> str:
+async def operator(request: Request) -> str:
     """The username of a request that changes a run through the JSON API (operator or higher)."""
     return _write(request).username
 

@@ -90,6 +90,10 @@ class Settings:
         The FHIR servers (base URLs) the CDS Hooks service may read with a client's
         ``fhirAuthorization`` when prefetched data is missing. Empty (the default): it
         reads none, so a caller cannot make the server fetch an arbitrary URL.
+    ``warm_up``
+        Prepare the leaflet PDF renderer in the background as the app starts
+        (:func:`stentguide.leaflets.render.warm_up`), so that the first PDF asked for
+        costs no more than any other; ``stentguide serve`` turns it on.
     """
 
     database_url: str | None = None
@@ -106,6 +110,7 @@ class Settings:
     login_window_seconds: int = 15 * 60
     oidc: OidcSettings | None = None
     cds_fhir_servers: tuple[str, ...] = ()
+    warm_up: bool = False
 
     @property
     def secret_key_is_default(self) -> bool:

@@ -8,11 +8,7 @@ outcome) lets the dashboard count a million cases by year, operator and access
 from the index alone (with the case id included on PostgreSQL, so that
 complications join to it without reading the table). SQLite adds a generated
 column only as ``VIRTUAL`` (computed on read, stored in the index);
-PostgreSQL before 18 only as ``STORED``.
-
-Revision ID: 0005_case_period
-Revises: 0004_session_generation
-Create Date: 2026-11-29
+PostgreSQL before 18 only as ``STORED``. (Revision 0005, after 0004, 2026-11-29.)
 """
 
 from __future__ import annotations
@@ -22,8 +18,7 @@ from alembic import op
 
 revision = "0005_case_period"
 down_revision = "0004_session_generation"
-branch_labels = None
-depends_on = None
+branch_labels = depends_on = None
 
 
 def upgrade() -> None:
