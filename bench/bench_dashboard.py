@@ -13,7 +13,7 @@ each database, best of ``REPEAT``:
 - ``quality page warm``: ``/quality`` through the real app (HTTP, logged in)
   shown again over unchanged data (counts and plot kept);
 - ``quality page after a new case``: the page again after each of ``REPEAT`` new cases
-  (the counts and the plot made afresh).
+  (the counts made afresh, the plot written afresh as SVG).
 
 The baseline is DuckDB computing the same counts per (year, operator, access)
 over the Parquet export in the same run; the bench checks that DuckDB and the
@@ -297,11 +297,9 @@ def _quality(registry: Registry, url: str) -> tuple[float, float]:
     """Seconds of ``GET /quality``: warm, and right after a new case (best of each)."""
     from fastapi.testclient import TestClient
 
-    from stentguide.cases.plots import draw_plot
     from stentguide.cases.users import UserStore
     from stentguide.web import Settings, create_app
 
-    draw_plot.cache_clear()  # the other database holds the same synthetic numbers
     name = f"bench{uuid.uuid4().hex[:8]}"
     UserStore(registry).create(name, PASSWORD, "viewer", actor="bench")
     app = create_app(Settings(database_url=url, secret_key=SECRET))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +17,8 @@ from stentguide.cases.analytics import (
     wilson_interval,
 )
 from stentguide.cases.plots import rates_plot
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _percent(bounds: tuple[float, float]) -> tuple[float, float]:
@@ -52,3 +56,21 @@ def test_grouped_rates_are_plotted() -> None:
     ]
     svg = rates_plot(comparisons, "svg").decode()
     assert "Stent loss, 2023" in svg and "Stent loss, 2024" in svg
+
+
+def test_the_svg_plot_is_well_formed_with_any_label_and_a_png_is_still_drawn() -> None:
+    comparisons = [
+        Comparison(Rate("stent_loss", "Stent loss", 'dr <a> & "b"', 3, 300)),
+        Comparison(Rate("stent_loss", "Stent loss", "dr-c", 1, 10, IntervalMethod.exact)),
+    ]
+    svg = rates_plot(comparisons, "svg", note="3 of the 310 cases are synthetic & invented")
+    root = ET.fromstring(svg)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert 'Stent loss, dr <a> & "b"' in texts
+    assert "1.00% (95% CI 0.34% to 2.90%)" in texts
+    assert "10.00% (95% CI 0.25% to 44.50%)" in texts
+    assert "Wilson, exact Clopper-Pearson 95% CI" in " ".join(texts)
+    assert "synthetic & invented" in (root.findtext(f"{SVG}desc") or "")
+    assert rates_plot(comparisons, "png").startswith(b"\x89PNG")
+    empty = ET.fromstring(rates_plot([], "svg"))
+    assert "No rate to show." in ["".join(t.itertext()) for t in empty.iter(f"{SVG}text")]

@@ -1,51 +1,31 @@
 """Dashboard plots: each registry rate with its 95% interval beside the published figures.
 
-Drawn with matplotlib's object API (no global pyplot state, no display), as
-PNG for the command line and SVG for the web dashboard; an image already drawn
-for the same numbers is handed back without drawing again.
+SVG (the web dashboard, ``cases stats --plot rates.svg``) is written directly by
+:mod:`stentguide.cases.rates_svg`, without a plotting library: about a
+millisecond, so a dashboard right after a new case does not wait for a drawing.
+PNG (``cases stats --plot rates.png``) is drawn with matplotlib's object API (no
+global pyplot state, no display), imported only when a PNG is asked for; a PNG
+already drawn for the same numbers is handed back without drawing again.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-from typing import Literal, NamedTuple
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import Literal
 
 from stentguide.cases.analytics import Comparison
+from stentguide.cases.rates_svg import TITLE, PlotRow, rates_svg
 
-__all__ = ["PLOT_CACHE_SIZE", "draw_plot", "rates_plot"]
-
-
-class _Row(NamedTuple):
-    """What one row of the plot shows: a rate, its interval and the published figures."""
-
-    label: str
-    value: float
-    low: float
-    high: float
-    method: str
-    published: tuple[tuple[float | None, tuple[float, float] | None], ...]
+__all__ = ["PLOT_CACHE_SIZE", "draw_png", "plot_rows", "rates_plot"]
 
 
-def rates_plot(
-    comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png", *, note: str | None = None
-) -> bytes:
-    """A forest plot of the rates that have events or published figures.
+def plot_rows(comparisons: list[Comparison]) -> tuple[PlotRow, ...]:
+    """The rows a plot of ``comparisons`` shows, top to bottom.
 
-    Ungrouped rates when there are any; else (rates by year, operator or access)
-    one row per metric and group, labelled with the group.
-
-    ``note`` is printed under the title (e.g. that the cases are synthetic), so that the
-    plot cannot travel without it.
-
-    Drawing takes most of a dashboard request, so the image is kept (the last
-    :data:`PLOT_CACHE_SIZE` of them) keyed by exactly what it shows: the same numbers,
-    figures and note give the same image without drawing again, and any change in the
-    data drawn (a new case changes a count) draws a new one.
+    The rates that have events or published figures: ungrouped rates when there are
+    any; else (rates by year, operator or access) one row per metric and group,
+    labelled with the group.
     """
     shown = [c for c in comparisons if c.rate.total and (c.figures or c.rate.events)]
     if any(c.rate.group is None for c in shown):
@@ -55,7 +35,7 @@ def rates_plot(
         rate = comparison.rate
         low, high = rate.ci_percent or (0.0, 0.0)
         rows.append(
-            _Row(
+            PlotRow(
                 rate.label if rate.group is None else f"{rate.label}, {rate.group}",
                 rate.percent or 0.0,
                 low,
@@ -64,15 +44,36 @@ def rates_plot(
                 tuple((f.percent, f.bounds) for f in comparison.figures),
             )
         )
-    return draw_plot(tuple(rows), fmt, note)
+    return tuple(rows)
+
+
+def rates_plot(
+    comparisons: list[Comparison], fmt: Literal["png", "svg"] = "png", *, note: str | None = None
+) -> bytes:
+    """A forest plot of the rates that have events or published figures (see :func:`plot_rows`).
+
+    ``note`` is printed under the title (e.g. that the cases are synthetic), so that the
+    plot cannot travel without it. The SVG is sized for a file (720 pixels wide); the
+    web dashboard writes it with :func:`~stentguide.cases.rates_svg.rates_svg` at the
+    width of the page.
+    """
+    rows = plot_rows(comparisons)
+    if fmt == "svg":
+        svg = rates_svg(rows, note, width="720")
+        return f'<?xml version="1.0" encoding="utf-8"?>\n{svg}\n'.encode()
+    return draw_png(rows, note)
 
 
 PLOT_CACHE_SIZE = 32
 
 
 @functools.lru_cache(maxsize=PLOT_CACHE_SIZE)
-def draw_plot(rows: tuple[_Row, ...], fmt: Literal["png", "svg"], note: str | None) -> bytes:
-    """The plot of ``rows`` (top to bottom) as ``fmt``; kept by :func:`functools.lru_cache`."""
+def draw_png(rows: tuple[PlotRow, ...], note: str | None) -> bytes:
+    """The plot of ``rows`` (top to bottom) as PNG, drawn by matplotlib; kept by lru_cache."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     height = 1.2 + 0.55 * max(len(rows), 1)
     figure = Figure(figsize=(8, height), layout="constrained")
     FigureCanvasAgg(figure)
@@ -107,11 +108,11 @@ def draw_plot(rows: tuple[_Row, ...], fmt: Literal["png", "svg"], note: str | No
     # the tick labels took most of the drawing time
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     axes.set_xlabel("percent (symmetric log scale)")
-    axes.set_title("Complication rates beside the published figures")
+    axes.set_title(TITLE)
     if note:
         figure.suptitle(note, color="tab:red", fontsize="medium")
     if rows:
         axes.legend(loc="center right", fontsize="small")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -3,7 +3,8 @@
 Rates and their Wilson intervals come from :mod:`stentguide.cases.analytics`, all
 breakdowns summed from one :func:`~stentguide.cases.counts.registry_counts` of the search,
 published figures and their sources from ``knowledge/registry/literature.yaml``,
-the plot from :mod:`stentguide.cases.plots`, the search and the synthetic-data
+the plot's rows from :mod:`stentguide.cases.plots` written as SVG by
+:mod:`stentguide.cases.rates_svg`, the search and the synthetic-data
 sentence from :mod:`stentguide.cases.search`. This module formats them.
 """
 
@@ -17,7 +18,8 @@ from starlette.responses import HTMLResponse
 
 from stentguide.cases.analytics import Comparison, Grouping, Rate, compare, registry_rates
 from stentguide.cases.counts import registry_counts
-from stentguide.cases.plots import rates_plot
+from stentguide.cases.plots import plot_rows
+from stentguide.cases.rates_svg import rates_svg
 from stentguide.cases.search import synthetic_warning
 from stentguide.web.navigation import NavLink
 from stentguide.web.routes._registry import Db, Viewer, read_search
@@ -87,12 +89,6 @@ def grouped_view(rates: list[Rate]) -> list[dict[str, Any]]:
     return [{"group": group, "rates": by_metric} for group, by_metric in groups.items()]
 
 
-def _svg(data: bytes) -> Markup:
-    text = data.decode("utf-8")
-    start = text.find("<svg")
-    return Markup(text[start:] if start >= 0 else text)
-
-
 @router.get("/quality", include_in_schema=False)
 def quality_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
     """Rates with Wilson 95% intervals, overall, by year and by operator, beside the literature."""
@@ -128,7 +124,8 @@ def quality_page(request: Request, login: Viewer, db: Db) -> HTMLResponse:
             registry_rates(db, by=Grouping.operator, counts=counts)
         )
         if total:
-            context["plot"] = _svg(rates_plot(overall, "svg", note=warning))
+            # written without a plotting library (about a millisecond), sized to the page
+            context["plot"] = Markup(rates_svg(plot_rows(overall), warning))
     return render(
         request,
         "cases/dashboard.html",
