@@ -13,7 +13,7 @@ first use; the references section at the end lists them. A claim marked
 
 WeasyPrint's set-up is done once per process: one font configuration (the
 fontconfig and Pango font map, whose fonts and glyph metrics are then kept)
-serves every PDF, and :func:`warm_up` pays the first PDF's cost (imports, font
+and the leaflet's stylesheet, parsed once, serve every PDF, and :func:`warm_up` pays the first PDF's cost (imports, font
 loading, the user-agent stylesheet) ahead of the first request; the web server
 calls it in the background when it starts. The shared font map is not
 thread-safe, so PDFs are laid out one at a time per process.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from stentguide.leaflets.schedule import MedicineCourse, antiplatelet_schedule
 from stentguide.references import Reference, reference
 
 if TYPE_CHECKING:
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
 __all__ = ["LEAFLET_PAGES", "plan_specifics", "render_html", "render_pdf", "warm_up"]
@@ -237,15 +239,33 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+"""The leaflet's one style block: inline for the HTML leaflet, parsed once for PDFs."""
+
+
+@functools.lru_cache(maxsize=4)
+def _stylesheet(text: str) -> CSS:
+    """The leaflet's stylesheet parsed once per process (keyed by its text)."""
+    from weasyprint import CSS
+
+    return CSS(string=text, base_url=str(knowledge_path("leaflets")), font_config=_font_config())
+
+
 def _write_pdf(html: str) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
+    style = _STYLE.search(html)
+    stylesheets = [_stylesheet(style.group(1))] if style else []
+    if style:
+        html = html[: style.start()] + html[style.end() :]
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
     document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
     with _LAYOUT_LOCK:
         # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read
-        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, font_config=_font_config())
+        pdf: bytes = document.write_pdf(
+            pdf_variant=PDF_VARIANT, font_config=_font_config(), stylesheets=stylesheets
+        )
     return pdf
 
 
