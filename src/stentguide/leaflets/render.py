@@ -13,9 +13,10 @@ first use; the references section at the end lists them. A claim marked
 
 WeasyPrint's set-up is done once per process: one font configuration (the
 fontconfig and Pango font map, whose fonts and glyph metrics are then kept)
-and the leaflet's stylesheet, parsed once, serve every PDF, and :func:`warm_up` pays the first PDF's cost (imports, font
-loading, the user-agent stylesheet) ahead of the first request; the web server
-calls it in the background when it starts. The shared font map is not
+and the leaflet's stylesheet, parsed once, serve every PDF, and
+:func:`warm_up` pays the first PDF's cost (imports, font loading, the
+user-agent stylesheet) ahead of the first request; the web server calls it in
+the background when it starts. The shared font map is not
 thread-safe, so PDFs are laid out one at a time per process.
 """
 
