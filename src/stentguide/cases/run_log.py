@@ -88,17 +88,17 @@ class RunLog:
         history is append-only, so a session that rewrites or drops a stored
         event is refused with :class:`StoreError`.
         """
-        who = check_actor(actor)
         record = _as_record(session)
         for attempt in range(_RUN_RETRIES):
             try:
                 with self._write_raw() as conn:
-                    self._save_run(
+                    self.save_in(
                         conn,
                         record,
-                        who=who,
+                        actor=actor,
                         case_uid=case_uid,
-                        outcome={"outcome_id": outcome_id, "outcome_category": outcome_category},
+                        outcome_id=outcome_id,
+                        outcome_category=outcome_category,
                     )
                 break
             except IntegrityError as exc:
