@@ -3,11 +3,14 @@
 The rates summed from the cells must be exactly those counted case by case from
 the stored cases, for every breakdown and search, on both databases; the year
 column is filled by the database for old rows (migration 0005) and new ones.
+Counts kept in the database (migration 0007) are read back by a new process only
+while no case or complication has changed, whoever changed it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections import Counter
 
 import pytest
@@ -23,9 +26,9 @@ from stentguide.cases.analytics import (
 )
 from stentguide.cases.counts import registry_counts
 from stentguide.cases.demo import demo_cases
-from stentguide.cases.migrate import _config
+from stentguide.cases.migrate import _config, shipped_head
 from stentguide.cases.model import ComplicationKind, StoredCase
-from tests.cases.conftest import make_case
+from tests.cases.conftest import make_case, make_session
 
 ODD_CASES = [
     # two complications of one kind count the case once
@@ -155,7 +158,7 @@ def test_year_column_is_backfilled_by_the_migration_and_filled_on_insert(db_url:
         columns = {c["name"] for c in sa.inspect(registry.engine).get_columns("cases")}
         assert "procedure_year" not in columns
     with Registry.open(db_url) as registry:
-        assert registry.status().current == "0006_case_cell_by_id"
+        assert registry.status().current == shipped_head()
         registry.cases.add(make_case(patient_id="P-4", procedure_date="2021-07-08"), actor="a")
         (stored,) = registry.cases.find(CaseFilter(patient_id="P-4"))
         registry.cases.update(stored.uid, {"procedure_date": "2022-01-01"}, actor="a")
@@ -197,3 +200,127 @@ def test_counts_are_kept_until_anything_changes_the_database(db_url: str) -> Non
         third = registry_counts(registry)
     assert [cell for cell in third.cases if cell[1] == "dr-z"] == [(2024, "dr-z", "radial")]
     assert third.total == second.total
+
+
+def _statements(registry: Registry) -> list[str]:
+    """The SQL statements ``registry`` sends from now on (a list that grows)."""
+    sent: list[str] = []
+    sa.event.listen(
+        registry.engine, "before_cursor_execute", lambda *args: sent.append(str(args[2]))
+    )
+    return sent
+
+
+def _kept_rows(registry: Registry) -> list[tuple[str, int]]:
+    with registry.read() as conn:
+        return [
+            (row.search, row.version)
+            for row in conn.execute(sa.text("SELECT search, version FROM kept_counts"))
+        ]
+
+
+def _version(registry: Registry) -> int:
+    with registry.read() as conn:
+        return int(conn.execute(sa.text("SELECT version FROM registry_version")).scalar_one())
+
+
+def test_a_new_process_reads_kept_counts_in_one_query(db_url: str) -> None:
+    with Registry.open(db_url) as registry:
+        registry.cases.add_many(demo_cases(300, seed=3), actor="a")
+        counted = registry_counts(registry, SEARCHES[1])
+        assert [search for search, _ in _kept_rows(registry)] == [
+            '{"operator":"operator-2","since":"2020-01-01"}'
+        ]
+    with Registry.open(db_url) as fresh:  # nothing kept in this process yet
+        sent = _statements(fresh)
+        assert registry_counts(fresh, SEARCHES[1]) == counted
+        assert [q for q in sent if q.startswith("SELECT")] == [sent[-1]]
+        assert "kept_counts" in sent[-1]
+        # another search is counted, and kept beside the first
+        assert registry_counts(fresh, SEARCHES[2]).total == len(
+            list(fresh.cases.iter(SEARCHES[2]))
+        )
+        assert len(_kept_rows(fresh)) == 2
+
+
+_OUTSIDE_CHANGES = [
+    "INSERT INTO complications (case_id, kind) "
+    "SELECT id, 'perforation' FROM cases WHERE patient_id = 'P-3'",
+    "UPDATE complications SET kind = 'dissection' WHERE kind = 'perforation'",
+    "DELETE FROM complications WHERE kind = 'dissection'",
+    "UPDATE cases SET access = 'femoral' WHERE patient_id = 'P-1'",
+    "DELETE FROM complications WHERE case_id IN (SELECT id FROM cases WHERE patient_id = 'P-3')",
+    "DELETE FROM cases WHERE patient_id = 'P-3'",
+]
+
+
+def test_any_change_to_cases_or_complications_makes_kept_counts_stale(db_url: str) -> None:
+    """Changes made outside the package (a SQL prompt) count too: the version is raised."""
+    with Registry.open(db_url) as registry:
+        registry.cases.add_many(ODD_CASES, actor="a")
+    outside = sa.create_engine(db_url)
+    truncate = ["TRUNCATE complications"] if db_url.startswith("postgresql") else []
+    try:
+        for change in _OUTSIDE_CHANGES + truncate:
+            with Registry.open(db_url) as registry:
+                before = registry_counts(registry)
+                version = _version(registry)
+            with outside.begin() as conn:
+                conn.execute(sa.text(change))
+            with Registry.open(db_url) as registry:
+                assert _version(registry) > version, change
+                after = registry_counts(registry)
+                assert after == _fresh_counts(registry), change
+                assert after != before, change
+    finally:
+        outside.dispose()
+
+
+def _fresh_counts(registry: Registry) -> object:
+    from stentguide.cases.counts import _count
+
+    return _count(registry, CaseFilter())
+
+
+def test_reads_and_other_tables_leave_the_version_alone(registry: Registry) -> None:
+    registry.cases.add_many(ODD_CASES, actor="a")
+    version = _version(registry)
+    registry_counts(registry)
+    list(registry.cases.iter(CaseFilter()))
+    registry.audit.record(actor="a", action="export", entity="case", entity_id="x")
+    registry.runs.save(make_session(), actor="a")
+    assert _version(registry) == version
+    assert len(_kept_rows(registry)) == 1
+
+
+def test_counts_of_a_changed_registry_are_not_kept(registry: Registry) -> None:
+    """Counts made while a change was committed belong to no version: returned, not kept."""
+    from stentguide.cases.counts import _keep
+
+    registry.cases.add_many(ODD_CASES, actor="a")
+    version = _version(registry)
+    counts = registry_counts(registry)
+    registry.cases.add(make_case(patient_id="P-9"), actor="a")
+    assert not _keep(registry, "{}", version, counts)
+    assert _kept_rows(registry) == [("{}", version)]  # the old row, now stale
+    assert registry_counts(registry).total == counts.total + 1
+    assert _kept_rows(registry) == [("{}", _version(registry))]
+
+
+def test_counts_are_answered_when_the_database_cannot_keep_them(sqlite_url: str) -> None:
+    """Busy with another writer, or opened read-only: the counts come back, unkept."""
+    with Registry.open(sqlite_url) as registry:
+        registry.cases.add_many(ODD_CASES, actor="a")
+        expected = _fresh_counts(registry)
+    path = sqlite_url.removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        with Registry.open(sqlite_url) as registry:
+            assert registry_counts(registry) == expected
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with Registry.open(f"sqlite:///file:{path}?mode=ro&uri=true") as read_only:
+        assert registry_counts(read_only) == expected
+        assert _kept_rows(read_only) == []

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stentguide.cases.audit import AuditEntry
-    from stentguide.cases.database import default_database_url, resolve_database_url
     from stentguide.cases.filters import CaseFilter
+    from stentguide.cases.location import default_database_url, resolve_database_url
     from stentguide.cases.model import CaseIn, Complication, Lesion, RunSummary, StoredCase
     from stentguide.cases.registry import Registry
     from stentguide.cases.vocabulary import Access, ComplicationKind, RetrievalTechnique, Vessel
@@ -52,8 +52,8 @@ _HOMES = {
     "RunSummary": "model",
     "StoredCase": "model",
     "Vessel": "vocabulary",
-    "default_database_url": "database",
-    "resolve_database_url": "database",
+    "default_database_url": "location",
+    "resolve_database_url": "location",
 }
 
 

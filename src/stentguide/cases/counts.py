@@ -9,55 +9,41 @@ group; :mod:`stentguide.cases.analytics` sums the cells into the rates overall,
 by year, by operator or by access, and one call serves every breakdown of the
 dashboard. There are few cells (years x operators x accesses), so the sums cost
 nothing beside the queries, and the cases query reads one index, not the table.
-The counts of a search are kept until the database changes.
+The counts of a search are kept, in the process and in the database, until a
+case or complication changes (migration 0007).
 """
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from stentguide.cases import schema
+from stentguide.cases.cells import (
+    Cell,
+    RegistryCounts,
+    decoded,
+    encoded,
+    kept_counts_query,
+    search_key,
+)
+from stentguide.cases.database import WAIT_AT_MOST
 from stentguide.cases.filters import CaseFilter
 from stentguide.cases.vocabulary import SYNTHETIC_OUTCOME, ComplicationKind
+from stentguide.errors import StoreError
 
 if TYPE_CHECKING:
     from stentguide.cases.registry import Registry
 
 __all__ = ["Cell", "RegistryCounts", "registry_counts"]
 
-Cell = tuple[int, str, str]
-"""(procedure year, operator, access): the finest group the dashboard counts."""
-
-
-@dataclass(frozen=True)
-class RegistryCounts:
-    """The counts behind every rate of a search, per :data:`Cell`.
-
-    ``cases``: cases per cell; ``kinds``: cases with a complication of a kind, per
-    (cell, kind); ``retrieval``: (successful, attempted) retrievals after stent loss
-    per (cell, technique); ``after_loss``: cases with both a stent loss and emergency
-    surgery per cell; ``synthetic``: how many of the cases are synthetic demonstration
-    cases (see :mod:`stentguide.cases.demo`).
-    """
-
-    cases: Mapping[Cell, int]
-    kinds: Mapping[tuple[Cell, str], int]
-    retrieval: Mapping[tuple[Cell, str], tuple[int, int]]
-    after_loss: Mapping[Cell, int]
-    synthetic: int
-
-    @property
-    def total(self) -> int:
-        """How many cases the search found."""
-        return sum(self.cases.values())
+_log = logging.getLogger(__name__)
+_KEPT_QUERY = sa.text(kept_counts_query(":search"))
 
 
 def _cell(row: Any) -> Cell:
@@ -66,57 +52,79 @@ def _cell(row: Any) -> Cell:
 
 _LOCK = threading.Lock()
 _KEPT_PER_REGISTRY = 16
-_kept: weakref.WeakKeyDictionary[Registry, OrderedDict[CaseFilter, tuple[Hashable, RegistryCounts]]]
+_kept: weakref.WeakKeyDictionary[Registry, OrderedDict[CaseFilter, tuple[int, RegistryCounts]]]
 _kept = weakref.WeakKeyDictionary()
-_watchers: weakref.WeakKeyDictionary[Registry, sqlite3.Connection] = weakref.WeakKeyDictionary()
-
-
-def _data_version(registry: Registry) -> Hashable | None:
-    """A value that changes whenever anything is committed to the database, else ``None``.
-
-    PostgreSQL: the current snapshot (oldest running transaction, next transaction id,
-    running ones), equal at two moments only when no transaction that wrote began or
-    ended in between. SQLite: ``PRAGMA data_version`` of a connection kept for this and
-    never written through, which changes when any other connection commits.
-    """
-    if registry.dialect == "postgresql":
-        with registry.read() as conn:
-            return str(conn.execute(sa.text("SELECT pg_current_snapshot()")).scalar_one())
-    path = registry.engine.url.database
-    if registry.dialect != "sqlite" or not path or path == ":memory:":
-        return None
-    with _LOCK:
-        watcher = _watchers.get(registry)
-        if watcher is None:
-            watcher = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            _watchers[registry] = watcher
-        return int(watcher.execute("PRAGMA data_version").fetchone()[0])
+_KEPT_IN_DATABASE = 64
+"""Searches whose counts the database keeps; past that, only the latest is kept."""
+_WAIT_TO_KEEP_SECONDS = 0.25
 
 
 def registry_counts(registry: Registry, where: CaseFilter | None = None) -> RegistryCounts:
     """Count the cases ``where`` finds, their complications and retrievals, per cell.
 
-    The counts of the last few searches are kept until the next change to the
-    database (see :func:`_data_version`), so a dashboard shown again over the
-    same data does not count again; any commit, by this process or another,
-    makes the next call count afresh.
+    Counts are kept, in this process and in the database (``kept_counts``), with
+    the registry's version (``registry_version``, raised by database triggers on
+    any change to cases or complications, whoever makes it). A search counted
+    at the current version is answered from what was kept, also by a new
+    process; after any change the next call counts afresh.
     """
     where = where or CaseFilter()
-    version = _data_version(registry)
-    if version is not None:
-        with _LOCK:
-            kept = _kept.get(registry, OrderedDict()).get(where)
-        if kept is not None and kept[0] == version:
-            return kept[1]
-    counts = _count(registry, where)
-    if version is not None and _data_version(registry) == version:
-        with _LOCK:
-            recent = _kept.setdefault(registry, OrderedDict())
-            recent[where] = (version, counts)
-            recent.move_to_end(where)
-            while len(recent) > _KEPT_PER_REGISTRY:
-                recent.popitem(last=False)
+    search = search_key(where)
+    with registry.read() as conn:
+        _revision, version, stored = conn.execute(_KEPT_QUERY, {"search": search}).one()
+    with _LOCK:
+        kept = _kept.get(registry, OrderedDict()).get(where)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    if stored is not None:
+        counts = decoded(stored)
+    else:
+        counts = _count(registry, where)
+        if not _keep(registry, search, int(version), counts):
+            return counts
+    with _LOCK:
+        recent = _kept.setdefault(registry, OrderedDict())
+        recent[where] = (int(version), counts)
+        recent.move_to_end(where)
+        while len(recent) > _KEPT_PER_REGISTRY:
+            recent.popitem(last=False)
     return counts
+
+
+def _keep(registry: Registry, search: str, version: int, counts: RegistryCounts) -> bool:
+    """Keep ``counts`` counted at ``version`` in the database, if nothing changed since.
+
+    False when the registry changed while counting (the counts are not those of
+    any one version), when the search is too long to be a key, or when the
+    database cannot take the write now (read-only, or busy with a long write):
+    the counts are then simply not kept.
+    """
+    if len(search) > schema.SEARCH_KEY_LENGTH:
+        return False
+    kept = schema.kept_counts
+    try:
+        with registry.engine.connect() as conn:
+            conn.execution_options(**{WAIT_AT_MOST: _WAIT_TO_KEEP_SECONDS})
+            with conn.begin():
+                now = conn.execute(
+                    sa.select(schema.registry_version.c.version).where(
+                        schema.registry_version.c.id == 1
+                    )
+                ).scalar_one()
+                if now != version:
+                    return False
+                conn.execute(kept.delete().where(kept.c.version != version))
+                conn.execute(kept.delete().where(kept.c.search == search))
+                conn.execute(
+                    kept.insert().values(search=search, version=version, counts=encoded(counts))
+                )
+                held = conn.execute(sa.select(sa.func.count()).select_from(kept)).scalar_one()
+                if held > _KEPT_IN_DATABASE:
+                    conn.execute(kept.delete().where(kept.c.search != search))
+    except (StoreError, sa.exc.DBAPIError) as exc:
+        _log.info("counts not kept: %s", exc)
+        return False
+    return True
 
 
 def _count(registry: Registry, where: CaseFilter) -> RegistryCounts:

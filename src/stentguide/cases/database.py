@@ -3,7 +3,8 @@
 One SQLite file in the user's data directory serves a single user with no
 set-up; a team points every client at one PostgreSQL database by URL. The URL is
 chosen in this order: an explicit ``--db`` value, the ``STENTGUIDE_DB``
-environment variable, then the default SQLite file.
+environment variable, then the default SQLite file
+(:mod:`stentguide.cases.location`).
 
 SQLite is opened in WAL mode (readers never block the writer) with foreign keys
 on, a generous busy timeout, and every transaction started with
@@ -28,37 +29,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from stentguide.errors import InputError
+from stentguide.cases.location import DB_ENV, default_database_url, resolve_database_url
+from stentguide.errors import InputError, StoreError
 
 __all__ = [
     "DB_ENV",
     "READ_ONLY",
+    "WAIT_AT_MOST",
     "create_registry_engine",
     "default_database_url",
     "resolve_database_url",
 ]
 
-DB_ENV = "STENTGUIDE_DB"
 _SQLITE_BUSY_TIMEOUT_MS = 60_000
-
-
-def default_database_url() -> str:
-    """The SQLite file used when no URL is given: ``<user data dir>/stentguide/registry.sqlite``."""
-    folder = Path(platformdirs.user_data_dir("stentguide", appauthor=False))
-    return f"sqlite:///{folder / 'registry.sqlite'}"
-
-
-def resolve_database_url(explicit: str | None = None) -> str:
-    """The database URL to use: ``explicit``, else ``$STENTGUIDE_DB``, else the default file."""
-    for candidate in (explicit, os.environ.get(DB_ENV)):
-        if candidate is not None and candidate.strip():
-            return candidate.strip()
-    return default_database_url()
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -72,6 +59,13 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 READ_ONLY = "stentguide_read_only"
+WAIT_AT_MOST = "stentguide_wait_at_most"
+"""Execution option: seconds a SQLite write may wait for the lock, instead of a minute.
+
+For a write that can be given up, such as keeping counts for later: a transaction
+begun with it raises :class:`~stentguide.errors.StoreError` when another writer
+holds the database longer than that.
+"""
 
 
 _WRITE_LOCK = "stentguide_write_lock"
@@ -87,10 +81,35 @@ def _write_lock(database: str | None) -> threading.RLock:
         return _WRITE_LOCKS.setdefault(os.path.realpath(database), threading.RLock())
 
 
+def _begin_briefly(connection: sa.Connection, lock: threading.RLock, seconds: float) -> None:
+    """``BEGIN IMMEDIATE`` waiting at most ``seconds`` for the lock (see :data:`WAIT_AT_MOST`)."""
+    if not lock.acquire(timeout=seconds):
+        raise StoreError("the registry is busy with another write")
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    try:
+        raw.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}").close()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}").close()
+    except sa.exc.OperationalError as exc:
+        lock.release()
+        raise StoreError(f"the registry is busy with another write: {exc.orig}") from None
+    except BaseException:
+        lock.release()
+        raise
+    connection.info[_WRITE_LOCK] = lock
+
+
 def _sqlite_begin(lock: threading.RLock) -> Any:
     def on_begin(connection: sa.Connection) -> None:
-        if connection.get_execution_options().get(READ_ONLY, False):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY, False):
             connection.exec_driver_sql("BEGIN")
+            return
+        if options.get(WAIT_AT_MOST) is not None:
+            _begin_briefly(connection, lock, float(options[WAIT_AT_MOST]))
             return
         # past the busy timeout, BEGIN IMMEDIATE itself waits and fails as it would alone
         if not lock.acquire(timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000):

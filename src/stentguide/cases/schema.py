@@ -8,7 +8,9 @@ runs with their full timed event log, the users of the web app and an audit
 log of every change. ``run_events`` and ``audit_log`` are append-only: the
 migrations install database triggers that refuse ``UPDATE`` and ``DELETE`` on
 both SQLite and PostgreSQL, so no client (this package or a stray SQL prompt)
-can rewrite history.
+can rewrite history. Other triggers raise ``registry_version`` on every change
+to cases or complications, so that the counts kept in ``kept_counts`` are read
+back only while they are still true.
 
 The Alembic migrations under ``migrations/`` create exactly these tables; a
 test compares the two.
@@ -20,10 +22,13 @@ import sqlalchemy as sa
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "SEARCH_KEY_LENGTH",
     "audit_log",
     "cases",
     "complications",
+    "kept_counts",
     "metadata",
+    "registry_version",
     "run_events",
     "runs",
     "users",
@@ -136,5 +141,26 @@ audit_log = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Index("ix_audit_log_entity", "entity", "entity_id"),
 )
+
+registry_version = sa.Table(
+    "registry_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+"""One row: a number the database raises on every change to cases or complications."""
+
+SEARCH_KEY_LENGTH = 2000
+"""The longest search (as JSON text) whose counts are kept."""
+
+kept_counts = sa.Table(
+    "kept_counts",
+    metadata,
+    sa.Column("search", sa.String(SEARCH_KEY_LENGTH), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),
+)
+"""The counts of a search (JSON), valid while ``registry_version`` is still ``version``."""
 
 APPEND_ONLY_TABLES: tuple[str, ...] = ("run_events", "audit_log")
