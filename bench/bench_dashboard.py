@@ -8,8 +8,11 @@ each database, best of ``REPEAT``:
 - ``stats in-process``: what ``stentguide cases stats`` computes (the counts, the
   rates with their intervals, the published figures beside them), each time right
   after a new case, so that the counts are made afresh as in a new process;
-- ``stats CLI``: the command itself in a new process (interpreter start included;
-  the note gives the same command on an empty registry, the fixed cost);
+- ``stats CLI, counts kept``: the command itself in a new process (interpreter
+  start included) over unchanged data, reading the counts the database keeps
+  (migration 0007); the note gives the same command on an empty registry;
+- ``stats CLI after a new case``: the command in a new process right after each
+  of ``REPEAT`` new cases, counting afresh and keeping the counts;
 - ``quality page warm``: ``/quality`` through the real app (HTTP, logged in)
   shown again over unchanged data (counts and plot kept);
 - ``quality page after a new case``: the page again after each of ``REPEAT`` new cases
@@ -275,9 +278,18 @@ def _stats_after_changes(registry: Registry) -> float:
     return min(times)
 
 
-def _cli_seconds(url: str) -> float:
+def _cli_seconds(url: str, repeat: int = REPEAT) -> float:
     command = [sys.executable, "-m", "stentguide", "cases", "stats", "--db", url]
-    return _best(lambda: subprocess.run(command, check=True, capture_output=True))
+    return _best(lambda: subprocess.run(command, check=True, capture_output=True), repeat)
+
+
+def _cli_after_changes(registry: Registry, url: str) -> float:
+    """Best seconds of the command, each right after a new case (it counts and keeps)."""
+    times = []
+    for n in range(REPEAT):
+        _new_case(registry, 200 + n)
+        times.append(_cli_seconds(url, 1))
+    return min(times)
 
 
 def _cli_startup(folder: Path) -> float:
@@ -341,7 +353,8 @@ def run() -> list[Result]:
                 raise AssertionError(f"{registry.dialect}: the registry and DuckDB disagree")
             timings = {
                 "stats in-process": _stats_after_changes(registry),
-                "stats CLI (new process)": _cli_seconds(url),
+                "stats CLI, counts kept (new process)": _cli_seconds(url),
+                "stats CLI after a new case (new process)": _cli_after_changes(registry, url),
             }
             warm, changed = _quality(registry, url)
             timings["quality page warm"] = warm

@@ -24,13 +24,16 @@ import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from stentguide.cases.counts import Cell, RegistryCounts, registry_counts
-from stentguide.cases.filters import CaseFilter
+from stentguide.cases.cells import Cell, RegistryCounts
 from stentguide.cases.literature import LiteratureFigure, load_literature
-from stentguide.cases.registry import Registry
 from stentguide.cases.vocabulary import ComplicationKind, RetrievalTechnique
 from stentguide.errors import InputError
+
+if TYPE_CHECKING:
+    from stentguide.cases.filters import CaseFilter
+    from stentguide.cases.registry import Registry
 
 __all__ = [
     "Comparison",
@@ -40,6 +43,7 @@ __all__ = [
     "clopper_pearson_interval",
     "compare",
     "interval",
+    "rates_from_counts",
     "registry_rates",
     "wilson_interval",
 ]
@@ -219,7 +223,18 @@ def registry_rates(
     lets several breakdowns share one count of the registry (``where`` is then unused).
     """
     if counts is None:
+        from stentguide.cases.counts import registry_counts
+
         counts = registry_counts(registry, where)
+    return rates_from_counts(counts, by, method)
+
+
+def rates_from_counts(
+    counts: RegistryCounts,
+    by: Grouping = Grouping.none,
+    method: IntervalMethod = IntervalMethod.wilson,
+) -> list[Rate]:
+    """The rates of :func:`registry_rates` summed from counts already at hand."""
     group = _grouper(by)
     totals: dict[str | None, int] = {None: 0} if by is Grouping.none else {}
     for cell, n in counts.cases.items():

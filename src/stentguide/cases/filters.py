@@ -1,18 +1,21 @@
 """Which cases a query is about: :class:`CaseFilter`, turned into SQL conditions.
 
 Kept apart from the case store so that counting the registry (``cases stats``,
-the dashboard) does not import what adding cases needs.
+the dashboard) does not import what adding cases needs; SQLAlchemy is imported
+only when the search is turned into SQL, so that a search answered from kept
+counts (:mod:`stentguide.cases.counts_kept`) does not load it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
-from stentguide.cases import schema
 from stentguide.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
 
 __all__ = ["CaseFilter"]
 
@@ -29,9 +32,14 @@ class CaseFilter:
     complication: str | None = None
     outcome: str | None = None
 
-    def where(self) -> list[sa.ColumnElement[bool]]:
+    def where(self) -> list[ColumnElement[bool]]:
+        """The search as SQL conditions on ``cases`` (all of them must hold)."""
+        import sqlalchemy as sa
+
+        from stentguide.cases import schema
+
         c = schema.cases.c
-        clauses: list[sa.ColumnElement[bool]] = []
+        clauses: list[ColumnElement[bool]] = []
         if self.patient_id is not None:
             clauses.append(c.patient_id == self.patient_id)
         if self.operator is not None:

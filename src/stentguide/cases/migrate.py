@@ -16,13 +16,13 @@ the newest one's name is the head (a test holds the scripts to that).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from stentguide.cases.database import READ_ONLY
+from stentguide.cases.revision import MIGRATIONS, shipped_head
 from stentguide.errors import StoreError
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SchemaStatus", "schema_status", "upgrade_schema"]
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_LOCK_KEY = 0x5354454E54
 
 
@@ -45,14 +44,6 @@ class SchemaStatus:
     @property
     def up_to_date(self) -> bool:
         return self.current == self.head
-
-
-def shipped_head() -> str:
-    """The newest revision this code ships: the name of its highest numbered script."""
-    names = sorted(p.stem for p in (_MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
-    if not names:
-        raise StoreError("the registry ships no schema migrations")
-    return names[-1]
 
 
 def _recorded_revision(engine: Engine) -> str | None:
@@ -76,7 +67,7 @@ def _config(connection: sa.Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
         config.attributes["connection"] = connection
     return config

@@ -34,11 +34,17 @@ from stentguide.cli._common import (
 )
 from stentguide.cli._common import OutputOption as OutputOpt
 from stentguide.cli._progress import progress_bar
-from stentguide.cli._registry import ActorOption, DbOption, FormatOption, open_registry
+from stentguide.cli._registry import (
+    ActorOption,
+    DbOption,
+    FormatOption,
+    existing_db,
+    open_registry,
+)
 from stentguide.cli._stats import print_stats
 
 if TYPE_CHECKING:
-    from stentguide.cases import CaseFilter, Registry
+    from stentguide.cases import CaseFilter
 
 __all__ = ["register"]
 
@@ -103,13 +109,11 @@ def searched(*fields: str) -> Callable[[Callable[..., None]], Callable[..., None
     return decorate
 
 
-def _warn_synthetic(
-    registry: Registry, where: CaseFilter, total: int, synthetic: int | None = None
-) -> str | None:
-    from stentguide.cases.search import count_synthetic, synthetic_warning
+def _warn_synthetic(synthetic: int, total: int) -> str | None:
+    """Print (to stderr) and return the warning when synthetic cases are among ``total``."""
+    from stentguide.cases.search import synthetic_warning
 
-    found = count_synthetic(registry, where) if synthetic is None else synthetic
-    warning = synthetic_warning(found, total)
+    warning = synthetic_warning(synthetic, total)
     if warning:
         err_console.print(f"[yellow]warning: {warning}[/yellow]")
     return warning
@@ -129,10 +133,12 @@ def list_cases(
 
     Example: stentguide cases list --complication stent_loss --since 2023-01-01
     """
+    from stentguide.cases.search import count_synthetic
+
     with open_registry(db) as registry:
         found = registry.cases.find(where, limit=limit)
         total = registry.cases.count(where)
-        _warn_synthetic(registry, where, total)
+        _warn_synthetic(count_synthetic(registry, where), total)
     with written_to(output):
         _print_cases(found, total, fmt)
 
@@ -333,8 +339,9 @@ def stats(
 
     Example: stentguide cases stats --by year --interval exact --plot rates.png
     """
-    from stentguide.cases.analytics import Grouping, IntervalMethod, compare, registry_rates
-    from stentguide.cases.counts import registry_counts
+    from stentguide.cases.analytics import Grouping, IntervalMethod, compare, rates_from_counts
+    from stentguide.cases.counts_kept import read_kept_counts
+    from stentguide.cases.location import resolve_database_url
     from stentguide.errors import UnknownNameError
 
     try:
@@ -347,10 +354,15 @@ def stats(
         raise UnknownNameError("interval", interval, [m.value for m in IntervalMethod]) from None
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         fail(f"plot: {plot.name} must end in .png or .svg")
-    with open_registry(db) as registry:
-        counts = registry_counts(registry, where)
-        comparisons = compare(registry_rates(registry, by=grouping, method=method, counts=counts))
-        warning = _warn_synthetic(registry, where, counts.total, counts.synthetic)
+    # counts the database keeps at its current version are read without opening the registry
+    counts = read_kept_counts(resolve_database_url(existing_db(db)), where)
+    if counts is None:
+        from stentguide.cases.counts import registry_counts
+
+        with open_registry(db) as registry:
+            counts = registry_counts(registry, where)
+    comparisons = compare(rates_from_counts(counts, grouping, method))
+    warning = _warn_synthetic(counts.synthetic, counts.total)
     if plot is not None:
         from stentguide.cases.plots import rates_plot
 
