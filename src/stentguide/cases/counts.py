@@ -44,6 +44,7 @@ __all__ = ["Cell", "RegistryCounts", "registry_counts"]
 
 _log = logging.getLogger(__name__)
 _KEPT_QUERY = sa.text(kept_counts_query(":search"))
+_VERSION = sa.select(schema.registry_version.c.version).where(schema.registry_version.c.id == 1)
 
 
 def _cell(row: Any) -> Cell:
@@ -80,8 +81,8 @@ def registry_counts(registry: Registry, where: CaseFilter | None = None) -> Regi
         counts = decoded(stored)
     else:
         counts = _count(registry, where)
-        if not _keep(registry, search, int(version), counts):
-            return counts
+        if not _keep(registry, search, int(version), counts) and _version(registry) != version:
+            return counts  # not the counts of any one version
     with _LOCK:
         recent = _kept.setdefault(registry, OrderedDict())
         recent[where] = (int(version), counts)
@@ -91,13 +92,19 @@ def registry_counts(registry: Registry, where: CaseFilter | None = None) -> Regi
     return counts
 
 
+def _version(registry: Registry) -> int:
+    with registry.read() as conn:
+        return int(conn.execute(_VERSION).scalar_one())
+
+
 def _keep(registry: Registry, search: str, version: int, counts: RegistryCounts) -> bool:
     """Keep ``counts`` counted at ``version`` in the database, if nothing changed since.
 
     False when the registry changed while counting (the counts are not those of
     any one version), when the search is too long to be a key, or when the
     database cannot take the write now (read-only, or busy with a long write):
-    the counts are then simply not kept.
+    the counts are then not kept in the database (only in the process, if the
+    version has not moved).
     """
     if len(search) > schema.SEARCH_KEY_LENGTH:
         return False
@@ -106,12 +113,7 @@ def _keep(registry: Registry, search: str, version: int, counts: RegistryCounts)
         with registry.engine.connect() as conn:
             conn.execution_options(**{WAIT_AT_MOST: _WAIT_TO_KEEP_SECONDS})
             with conn.begin():
-                now = conn.execute(
-                    sa.select(schema.registry_version.c.version).where(
-                        schema.registry_version.c.id == 1
-                    )
-                ).scalar_one()
-                if now != version:
+                if conn.execute(_VERSION).scalar_one() != version:
                     return False
                 conn.execute(kept.delete().where(kept.c.version != version))
                 conn.execute(kept.delete().where(kept.c.search == search))
