@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from stentguide.cases import Registry, schema
+from stentguide.cases.run_append import SnapshotBehind, insert_after
 from stentguide.errors import InvalidAnswerError, NotFoundError, StaleStepError
 from stentguide.runs import Runs
 from tests.cases.conftest import make_case
@@ -212,3 +213,34 @@ def test_two_processes_answering_the_same_step_at_once_record_one(db_url: str) -
         session = Runs(first).load(run_id)
         assert session.answers == [(node, answer)]
         assert len(session.events) > before
+
+
+def _event_rows(run_id: str, seqs: range, actor: str) -> list[dict[str, Any]]:
+    at = "2026-01-01T00:00:{:02d}Z"
+    return [
+        {"run_id": run_id, "seq": seq, "at": at.format(seq), "type": "entered", "node": None}
+        | {"data": {}, "actor": actor}
+        for seq in seqs
+    ]
+
+
+def _stored_seqs(registry: Registry, run_id: str) -> list[int]:
+    e = schema.run_events.c
+    with registry.read() as conn:
+        query = sa.select(e.seq).where(e.run_id == run_id).order_by(e.seq)
+        return list(conn.execute(query).scalars())
+
+
+def test_the_guarded_insert_writes_all_the_events_or_none(registry: Registry) -> None:
+    run_id = Runs(registry).start(PARTIAL, actor="dr-a").session_id
+    stored = _stored_seqs(registry, run_id)
+    after = stored[-1]
+    with pytest.raises(SnapshotBehind), registry.engine.begin() as conn:
+        insert_after(conn, _event_rows(run_id, range(after + 2, after + 4), "dr-a"))
+    assert _stored_seqs(registry, run_id) == stored, "a gap: nothing is written"
+    with registry.engine.begin() as conn:  # more than one statement's worth of rows
+        insert_after(conn, _event_rows(run_id, range(after + 1, after + 12), "dr-a"))
+    assert _stored_seqs(registry, run_id) == [*stored, *range(after + 1, after + 12)]
+    with pytest.raises(sa.exc.IntegrityError), registry.engine.begin() as conn:
+        insert_after(conn, _event_rows(run_id, range(after + 11, after + 13), "dr-b"))
+    assert _stored_seqs(registry, run_id)[-1] == after + 11, "a taken seq: nothing is written"

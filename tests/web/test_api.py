@@ -6,12 +6,14 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 
 from stentguide import DISCLAIMER, risk
 from stentguide.cases import Registry
 from stentguide.cases.users import Role, UserStore
 from stentguide.devices import check_fit
 from stentguide.protocols import Session, load_protocols
+from stentguide.web.views import SessionView
 from tests.web.conftest import PASSWORD, LoggedIn
 from tests.web.live import live_server
 
@@ -218,3 +220,25 @@ def test_a_run_survives_a_server_restart(db_path: str) -> None:
         assert again["timeline"] == view["timeline"]
         finished = _walk(c, again, 0)
         assert finished["finished"]
+
+
+def test_session_responses_are_the_session_view_models_json(client: httpx.Client) -> None:
+    """Bytes and content type as the ``SessionView`` response model makes them."""
+    adapter = TypeAdapter(SessionView)
+    r = client.post("/api/sessions", json={"protocol_id": PROTOCOLS[0]})
+    assert r.status_code == 201
+    responses = [r]
+    view = r.json()
+    step = view["step"]
+    answer = step["options"][0]["id"] if step["options"] else step["number"]["minimum"]
+    responses.append(
+        client.post(
+            f"/api/sessions/{view['session_id']}/answers",
+            json={"node": step["node"], "answer": answer, "acknowledge": "all"},
+        )
+    )
+    responses.append(client.get(f"/api/sessions/{view['session_id']}"))
+    for response in responses:
+        assert response.headers["content-type"] == "application/json"
+        model = adapter.validate_json(response.content)
+        assert adapter.dump_json(model, by_alias=True) == response.content

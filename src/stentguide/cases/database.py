@@ -81,6 +81,21 @@ def _write_lock(database: str | None) -> threading.RLock:
         return _WRITE_LOCKS.setdefault(os.path.realpath(database), threading.RLock())
 
 
+def _send_begin(connection: sa.Connection, statement: str) -> None:
+    """``statement`` (a ``BEGIN``) sent on the driver's connection itself.
+
+    Through :meth:`~sqlalchemy.Connection.exec_driver_sql` a ``BEGIN`` cost about as
+    much CPU as the insert of a protocol step; a refusal is raised as SQLAlchemy raises
+    one (a :class:`~sqlalchemy.exc.DBAPIError` such as ``OperationalError``).
+    """
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    try:
+        raw.execute(statement).close()
+    except sqlite3.Error as exc:
+        raise sa.exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+
+
 def _begin_briefly(connection: sa.Connection, lock: threading.RLock, seconds: float) -> None:
     """``BEGIN IMMEDIATE`` waiting at most ``seconds`` for the lock (see :data:`WAIT_AT_MOST`)."""
     if not lock.acquire(timeout=seconds):
@@ -90,7 +105,7 @@ def _begin_briefly(connection: sa.Connection, lock: threading.RLock, seconds: fl
     try:
         raw.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}").close()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _send_begin(connection, "BEGIN IMMEDIATE")
         finally:
             raw.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}").close()
     except sa.exc.OperationalError as exc:
@@ -106,17 +121,17 @@ def _sqlite_begin(lock: threading.RLock) -> Any:
     def on_begin(connection: sa.Connection) -> None:
         options = connection.get_execution_options()
         if options.get(READ_ONLY, False):
-            connection.exec_driver_sql("BEGIN")
+            _send_begin(connection, "BEGIN")
             return
         if options.get(WAIT_AT_MOST) is not None:
             _begin_briefly(connection, lock, float(options[WAIT_AT_MOST]))
             return
         # past the busy timeout, BEGIN IMMEDIATE itself waits and fails as it would alone
         if not lock.acquire(timeout=_SQLITE_BUSY_TIMEOUT_MS / 1000):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _send_begin(connection, "BEGIN IMMEDIATE")
             return
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _send_begin(connection, "BEGIN IMMEDIATE")
         except BaseException:
             lock.release()
             raise

@@ -2,9 +2,9 @@
 
 When this registry's snapshot of a run holds the replayed session
 (:mod:`stentguide.cases.run_read`), a change is decided on it and written without
-reading the run first. The first new event is inserted only if the event before
-it is stored (an ``INSERT ... SELECT ... WHERE EXISTS``), and the events' key
-refuses it if another process stored that sequence number first: so the insert
+reading the run first. The new events are inserted, in one statement, only if the
+event before the first is stored (an ``INSERT ... SELECT ... WHERE EXISTS``), and
+the events' key refuses them if another process stored a sequence number first: so the insert
 succeeds exactly when the stored log is the snapshot's, and otherwise nothing is
 written and the caller reads the run and decides again. One round trip less than
 reading first.
@@ -25,6 +25,8 @@ from stentguide.protocols.record import SessionRecord
 __all__ = ["Changed", "SnapshotBehind", "insert_after", "outcome_update"]
 
 _COLUMNS = ("run_id", "seq", "at", "type", "node", "data", "actor")
+_AT_ONCE = 8
+"""Most events written by one guarded statement (a step appends two or three)."""
 
 
 @dataclass(frozen=True)
@@ -55,28 +57,39 @@ class SnapshotBehind(Exception):
 
 
 @functools.cache
-def _guarded_insert() -> sa.Insert:
-    """Insert one event if the run's event ``:after`` is stored (built once)."""
+def _guarded_insert(count: int) -> sa.Insert:
+    """Insert ``count`` events if the run's event ``:after`` is stored (built once per count).
+
+    One ``INSERT ... SELECT`` of the rows joined by ``UNION ALL``, each row under the
+    same ``EXISTS`` guard: all the rows are written, or none.
+    """
     events = schema.run_events
     before = events.alias("before")
     run_id = sa.bindparam("run_id", type_=events.c.run_id.type)
-    values = sa.select(
-        run_id, *(sa.bindparam(name, type_=events.c[name].type) for name in _COLUMNS[1:])
-    ).where(
-        sa.exists().where(before.c.run_id == run_id, before.c.seq == sa.bindparam("after"))
-    )
+    guard = sa.exists().where(before.c.run_id == run_id, before.c.seq == sa.bindparam("after"))
+    rows = [
+        sa.select(
+            run_id,
+            *(sa.bindparam(f"{name}_{i}", type_=events.c[name].type) for name in _COLUMNS[1:]),
+        ).where(guard)
+        for i in range(count)
+    ]
+    values = rows[0] if count == 1 else sa.union_all(*rows)
     return events.insert().from_select(list(_COLUMNS), values).returning(events.c.seq)
 
 
 def insert_after(conn: sa.Connection, new: Sequence[dict[str, Any]]) -> None:
     """Insert ``new`` (rows of consecutive events) after the stored event before the first.
 
-    Raises :class:`SnapshotBehind` when that event is not stored, and lets the
-    database's :class:`~sqlalchemy.exc.IntegrityError` through when a sequence
-    number is taken.
+    One statement writes them (up to eight), and only if that event is stored: else nothing
+    is written and :class:`SnapshotBehind` is raised. The database's
+    :class:`~sqlalchemy.exc.IntegrityError` goes through when a sequence number is taken.
     """
-    first, *rest = new
-    inserted = conn.execute(_guarded_insert(), {**first, "after": first["seq"] - 1}).first()
+    guarded, rest = new[:_AT_ONCE], new[_AT_ONCE:]
+    params: dict[str, Any] = {"run_id": new[0]["run_id"], "after": new[0]["seq"] - 1}
+    for i, row in enumerate(guarded):
+        params.update({f"{name}_{i}": row[name] for name in _COLUMNS[1:]})
+    inserted = conn.execute(_guarded_insert(len(guarded)), params).first()
     if inserted is None:  # (the row count of INSERT ... SELECT is not reported on every driver)
         raise SnapshotBehind
     if rest:

@@ -28,10 +28,11 @@ deactivates a demo admin left from an earlier demo start.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -82,7 +83,16 @@ class Login:
 
     user: User
     session_token: str
-    csrf: str
+    signer: TokenSigner = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def csrf(self) -> str:
+        """The CSRF token for this login's forms, signed when a page first asks for it.
+
+        Most logged-in requests (the JSON API) show no form: signing a token for each
+        cost about as much as checking the session cookie.
+        """
+        return self.signer.csrf_token(self.session_token)
 
     @property
     def username(self) -> str:
@@ -158,7 +168,7 @@ class _LoginMiddleware:
                 if user is None:
                     request.state.login_expired = True
                 else:
-                    request.state.login = Login(user, token, signer.csrf_token(token))
+                    request.state.login = Login(user, token, signer)
                     setattr(request.state, ACTOR_STATE, user.username)
         await self.app(scope, receive, send)
 

@@ -95,11 +95,22 @@ class DeclareIn(CaseIn):
     """Declare or change devices and facts mid-run."""
 
 
-@router.post("/api/sessions", status_code=201, tags=["sessions"])
-def api_start(body: StartIn, store: Store, who: Operator) -> SessionView:
+def _session_json(session: Session, status_code: int = 200) -> Response:
+    """The session's view as JSON, serialised once here.
+
+    The bytes are those FastAPI makes from the ``SessionView`` response model (the
+    same pydantic serialiser, by alias); returning them directly skips its second
+    validation of the view, which for a plain function also took a worker thread.
+    """
+    body = session_view(session).model_dump_json(by_alias=True)
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+@router.post("/api/sessions", status_code=201, response_model=SessionView, tags=["sessions"])
+def api_start(body: StartIn, store: Store, who: Operator) -> Response:
     """Start a pathway for a case; the session is stored at once."""
     protocol = _protocol_field(body.protocol_id)
-    return session_view(store.start(protocol, body.case.model_dump(), actor=who))
+    return _session_json(store.start(protocol, body.case.model_dump(), actor=who), 201)
 
 
 def _protocol_field(protocol_id: str) -> Protocol:
@@ -109,37 +120,37 @@ def _protocol_field(protocol_id: str) -> Protocol:
         raise InputError("unknown pathway", {"protocol_id": str(exc)}) from None
 
 
-@router.get("/api/sessions/{run_id}", tags=["sessions"])
-def api_session(run_id: str, store: Store, _: Reader) -> SessionView:
+@router.get("/api/sessions/{run_id}", response_model=SessionView, tags=["sessions"])
+def api_session(run_id: str, store: Store, _: Reader) -> Response:
     """The session: current step, options, checks, timeline and summary."""
-    return session_view(store.load(run_id))
+    return _session_json(store.load(run_id))
 
 
-@router.post("/api/sessions/{run_id}/answers", tags=["sessions"])
-def api_answer(run_id: str, body: AnswerIn, store: Store, who: Operator) -> SessionView:
+@router.post("/api/sessions/{run_id}/answers", response_model=SessionView, tags=["sessions"])
+def api_answer(run_id: str, body: AnswerIn, store: Store, who: Operator) -> Response:
     """Answer the current step and move on."""
     session = store.answer(
         run_id, body.node, body.answer, acknowledge=body.acknowledge, actor=who
     )
-    return session_view(session)
+    return _session_json(session)
 
 
-@router.post("/api/sessions/{run_id}/acknowledge", tags=["sessions"])
-def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Operator) -> SessionView:
+@router.post("/api/sessions/{run_id}/acknowledge", response_model=SessionView, tags=["sessions"])
+def api_acknowledge(run_id: str, body: AcknowledgeIn, store: Store, who: Operator) -> Response:
     """Record key messages of the current step as read and acted on."""
-    return session_view(store.acknowledge(run_id, body.node, body.key_messages, actor=who))
+    return _session_json(store.acknowledge(run_id, body.node, body.key_messages, actor=who))
 
 
-@router.post("/api/sessions/{run_id}/undo", tags=["sessions"])
-def api_undo(run_id: str, body: UndoIn, store: Store, who: Operator) -> SessionView:
+@router.post("/api/sessions/{run_id}/undo", response_model=SessionView, tags=["sessions"])
+def api_undo(run_id: str, body: UndoIn, store: Store, who: Operator) -> Response:
     """Undo the last answer (an ``undone`` event is appended; nothing is erased)."""
-    return session_view(store.undo(run_id, reason=body.reason, actor=who))
+    return _session_json(store.undo(run_id, reason=body.reason, actor=who))
 
 
-@router.post("/api/sessions/{run_id}/declare", tags=["sessions"])
-def api_declare(run_id: str, body: DeclareIn, store: Store, who: Operator) -> SessionView:
+@router.post("/api/sessions/{run_id}/declare", response_model=SessionView, tags=["sessions"])
+def api_declare(run_id: str, body: DeclareIn, store: Store, who: Operator) -> Response:
     """Declare devices or facts mid-run; the step's checks are re-run."""
-    return session_view(
+    return _session_json(
         store.declare(run_id, devices=body.devices, facts=body.facts, actor=who)
     )
 
