@@ -18,12 +18,18 @@ and the leaflet's stylesheet, parsed once, serve every PDF, and
 user-agent stylesheet) ahead of the first request; the web server calls it in
 the background when it starts. The shared font map is not
 thread-safe, so PDFs are laid out one at a time per process.
+
+Laying out a PDF makes tens of thousands of short-lived objects; the cyclic garbage
+collector is paused meanwhile (:mod:`stentguide.cyclic_gc`), so that it does not
+walk them again and again while they are still in use, and the reference cycles
+they leave are freed in one pass when the PDF is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import re
 import threading
 import time
@@ -35,6 +41,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
+from stentguide.cyclic_gc import cyclic_gc_paused
 from stentguide.errors import KnowledgeError
 from stentguide.knowledge import knowledge_path
 from stentguide.leaflets.content import Claim, LeafletText, load_claims, load_text
@@ -261,12 +268,18 @@ def _write_pdf(html: str) -> bytes:
     if style:
         html = html[: style.start()] + html[style.end() :]
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
-    document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
-    with _LAYOUT_LOCK:
-        # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read
-        pdf: bytes = document.write_pdf(
-            pdf_variant=PDF_VARIANT, font_config=_font_config(), stylesheets=stylesheets
-        )
+    with cyclic_gc_paused:
+        document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
+        with _LAYOUT_LOCK:
+            # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers read
+            pdf: bytes = document.write_pdf(
+                pdf_variant=PDF_VARIANT, font_config=_font_config(), stylesheets=stylesheets
+            )
+        del document
+    # Parsing and layout leave thousands of objects in reference cycles (the element
+    # tree, boxes, styles, text layouts), all made during the pause: one pass over the
+    # young generation frees them.
+    gc.collect(0)
     return pdf
 
 
