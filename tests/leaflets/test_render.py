@@ -201,3 +201,9 @@ def test_pdf_leaves_garbage_collection_on_and_no_cycles_behind() -> None:
     render_pdf(plan)
     assert gc.isenabled()
     assert gc.collect() < 1000  # not the layout's thousands of cycles: already freed
+
+
+def test_pdf_streams_are_compressed() -> None:
+    pdf = render_pdf(variant("fr", "femoral", "bare_metal", True, "ticagrelor"))
+    assert b"/FlateDecode" in pdf
+    assert len(pdf) < 60_000  # about 39 kB; uncompressed it would be over 200 kB

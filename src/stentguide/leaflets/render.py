@@ -30,9 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import importlib
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -235,6 +237,35 @@ PDF_VARIANT = "pdf/ua-1"
 """The WeasyPrint PDF variant: PDF/UA-1, a tagged PDF for screen readers."""
 
 
+PDF_DEFLATE_LEVEL = 6
+"""The zlib level of the PDF's compressed streams (page contents, fonts, structure).
+
+pydyf, WeasyPrint's PDF writer, compresses every stream at level 9 and has no setting
+for it. On a leaflet, whose text-drawing streams are repetitive enough for level 9 to
+search long, level 6 (zlib's default) costs about 5 % less time for a file about 2 %
+bigger (39.0 against 38.1 kB in French).
+"""
+
+
+class _Deflate:
+    """The ``zlib`` module as pydyf sees it: streams compressed at :data:`PDF_DEFLATE_LEVEL`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(PDF_DEFLATE_LEVEL, *args, **kwargs)
+
+
+@functools.cache
+def _deflate_at_chosen_level() -> None:
+    """Give pydyf :class:`_Deflate` for ``zlib`` (once; only if it uses zlib itself)."""
+    pydyf = importlib.import_module("pydyf")
+    if getattr(pydyf, "zlib", None) is zlib:
+        setattr(pydyf, "zlib", _Deflate())  # noqa: B010 (pydyf is untyped)
+
+
 _LAYOUT_LOCK = threading.Lock()
 """One PDF at a time per process: the shared font configuration is not thread-safe."""
 
@@ -268,6 +299,7 @@ def _write_pdf(html: str) -> bytes:
     if style:
         html = html[: style.start()] + html[style.end() :]
     fetcher = URLFetcher(allowed_protocols={"data", "file"}, fail_on_errors=True)
+    _deflate_at_chosen_level()
     with cyclic_gc_paused:
         document = HTML(string=html, base_url=str(knowledge_path("leaflets")), url_fetcher=fetcher)
         with _LAYOUT_LOCK:
