@@ -302,7 +302,8 @@ _PDF_RULES = """
 Without them WeasyPrint measures the narrowest and widest the text of each footer box
 could be on every page, of each plan table cell, and of each reference's number
 (which inherits the costly ``overflow-wrap: anywhere``), some 150 extra text layouts
-per leaflet. With set footer widths, a fixed table layout (the first column's 45 %
+per leaflet. With set footer widths (the longer footer, in French, takes 105 of the
+132 mm of the left box), a fixed table layout (the first column's 45 %
 then counting its padding, as the automatic layout did) and ``break-word`` (which
 lays out lines as ``anywhere`` does, and differs only in such measuring), the pages
 are the same to the point. Browsers lay tables out differently, so the HTML leaflet
