@@ -92,6 +92,17 @@ def _measure_in_this_process(warm: bool) -> dict[str, float]:
     return found
 
 
+def _import_path(root: Path) -> list[str]:
+    """This checkout's bench and package first, then the caller's PYTHONPATH.
+
+    Without ``src`` the fresh process would import whichever stentguide is
+    installed (an editable install of another checkout, say), not the code
+    beside this bench.
+    """
+    inherited = os.environ.get("PYTHONPATH", "")
+    return [str(root), str(root / "src"), *filter(None, inherited.split(os.pathsep))]
+
+
 def _fresh_process(warm: bool) -> dict[str, float]:
     root = Path(__file__).resolve().parent.parent
     code = (
@@ -101,7 +112,7 @@ def _fresh_process(warm: bool) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(_import_path(root))},
         capture_output=True,
         text=True,
         check=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import re
 from typing import Any
@@ -190,3 +191,19 @@ def test_pdf_greeting_is_one_line_with_no_space_before_the_stop(
     assert not re.search(r"\w \.", page_one)
     help_heading = "When to call for help" if lang == "en" else "Quand demander de l'aide"
     assert help_heading in page_one and "+33 1 23 45 67 89" in page_one
+
+
+def test_pdf_leaves_garbage_collection_on_and_no_cycles_behind() -> None:
+    plan = variant("en", "radial", "drug_eluting", False, "clopidogrel")
+    render_pdf(plan)
+    gc.collect()
+    assert gc.isenabled()
+    render_pdf(plan)
+    assert gc.isenabled()
+    assert gc.collect() < 1000  # not the layout's thousands of cycles: already freed
+
+
+def test_pdf_streams_are_compressed() -> None:
+    pdf = render_pdf(variant("fr", "femoral", "bare_metal", True, "ticagrelor"))
+    assert b"/FlateDecode" in pdf
+    assert len(pdf) < 60_000  # about 39 kB; uncompressed it would be over 200 kB

@@ -19,8 +19,6 @@ even inside a larger batch.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from itertools import islice
 from typing import Any
@@ -33,6 +31,7 @@ from stentguide.cases import schema
 from stentguide.cases.audit import utc_now
 from stentguide.cases.bulk import insert_rows, new_ids
 from stentguide.cases.model import CASE_COLUMNS, CaseIn, nested_fields
+from stentguide.cyclic_gc import cyclic_gc_paused
 from stentguide.errors import InputError
 from stentguide.progress import Progress
 
@@ -97,42 +96,16 @@ class _Findings:
             )
 
 
-class _CyclicGcPause:
-    """No cyclic garbage collection while a chunk is validated and written.
-
-    A chunk makes tens of thousands of small containers (models, rows), none of
-    them in a reference cycle; each burst of them otherwise sets off full
-    collections that walk every live object, which cost more than the
-    validation itself. Reference counting still frees everything; collection
-    resumes after the chunk. Nested and concurrent pauses share one switch:
-    collection resumes when the last ends, if it was on before the first.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pauses = 0
-        self._was_enabled = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._pauses == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._pauses += 1
-
-    def __exit__(self, *_exc: object) -> None:
-        with self._lock:
-            self._pauses -= 1
-            if self._pauses == 0 and self._was_enabled:
-                gc.enable()
-
-
-_cyclic_gc_paused = _CyclicGcPause()
-
-
 def _chunks(
     items: Iterable[CaseIn | Mapping[str, Any]],
 ) -> Iterator[Sequence[CaseIn | Mapping[str, Any]]]:
+    """The items a chunk at a time.
+
+    Each chunk is validated and written with the cyclic garbage collector paused:
+    it makes tens of thousands of small containers (models, rows), none of them in
+    a reference cycle, which otherwise set off full collections that cost more
+    than the validation itself; reference counting still frees everything.
+    """
     if isinstance(items, Sequence):
         for start in range(0, len(items), CHUNK):
             yield items[start : start + CHUNK]
@@ -148,7 +121,7 @@ def validate_cases(items: Iterable[CaseIn | Mapping[str, Any]]) -> list[CaseIn]:
     valid: list[CaseIn] = []
     first = 1
     for chunk in _chunks(items):
-        with _cyclic_gc_paused:
+        with cyclic_gc_paused:
             valid.extend(findings.validated(chunk, first))
         first += len(chunk)
     findings.raise_any()
@@ -189,7 +162,7 @@ def add_cases(
     first = 1
     try:
         for chunk in _chunks(items):
-            with _cyclic_gc_paused:
+            with cyclic_gc_paused:
                 cases = findings.validated(chunk, first)
             first += len(chunk)
             done += len(chunk)
@@ -203,7 +176,7 @@ def add_cases(
                     findings.stored.update(existing_uids(conn, [c.uid for c in cases]))
                 continue
             try:
-                with _cyclic_gc_paused:
+                with cyclic_gc_paused:
                     _insert(conn, cases, actor, now)
             except IntegrityError:
                 saving.rollback()
