@@ -326,3 +326,13 @@ def test_counts_are_answered_when_the_database_cannot_keep_them(sqlite_url: str)
         assert first == expected
         assert _kept_rows(read_only) == []
         assert registry_counts(read_only) is first  # still kept in the process
+
+
+def test_counting_beside_and_in_one_snapshot_agree(registry: Registry) -> None:
+    """The cases counted on a second connection give what one read transaction gives."""
+    from stentguide.cases.counts import _count
+
+    registry.cases.add_many(demo_cases(800, seed=8), actor="a")
+    registry.cases.add_many(ODD_CASES, actor="a")
+    for where in SEARCHES:
+        assert _count(registry, where) == _count(registry, where, beside=False), where

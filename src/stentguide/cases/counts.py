@@ -15,10 +15,13 @@ case or complication changes (migration 0007).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -82,7 +85,7 @@ def registry_counts(registry: Registry, where: CaseFilter | None = None) -> Regi
     else:
         counts = _count(registry, where)
         if not _keep(registry, search, int(version), counts) and _version(registry) != version:
-            return counts  # not the counts of any one version
+            return _count(registry, where, beside=False)  # changed meanwhile: one snapshot
     with _LOCK:
         recent = _kept.setdefault(registry, OrderedDict())
         recent[where] = (int(version), counts)
@@ -129,19 +132,39 @@ def _keep(registry: Registry, search: str, version: int, counts: RegistryCounts)
     return True
 
 
-def _count(registry: Registry, where: CaseFilter) -> RegistryCounts:
+@functools.cache
+def _counting_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="stentguide-count")
+
+
+def _all_rows(registry: Registry, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
+    with registry.read() as conn:
+        return conn.execute(query).all()
+
+
+def _count(registry: Registry, where: CaseFilter, *, beside: bool = True) -> RegistryCounts:
+    """The counts of ``where``, read in one read transaction unless ``beside``.
+
+    With ``beside`` (the default), the cases are counted on a connection of their own,
+    in a worker thread, while this one counts the complications: about the time of
+    the longer of the two instead of both. The two reads may then see the registry at
+    two versions; :func:`registry_counts` keeps such counts only when the version did
+    not move, and counts again in one transaction when it did.
+    """
     clauses = where.where()
     cases, comp = schema.cases, schema.complications
     cell = [cases.c.procedure_year, cases.c.operator, cases.c.access]
     with_cases = comp.join(cases, cases.c.id == comp.c.case_id)
     loss, surgery = comp.alias("loss"), comp.alias("surgery")
     synthetic = sa.func.sum(sa.case((cases.c.outcome == SYNTHETIC_OUTCOME, 1), else_=0))
+    cases_query = (
+        sa.select(*cell, sa.func.count().label("n"), synthetic.label("synthetic"))
+        .where(*clauses)
+        .group_by(*cell)
+    )
+    counted_beside = _counting_pool().submit(_all_rows, registry, cases_query) if beside else None
     with registry.read() as conn:
-        per_cell = conn.execute(
-            sa.select(*cell, sa.func.count().label("n"), synthetic.label("synthetic"))
-            .where(*clauses)
-            .group_by(*cell)
-        ).all()
+        counted_here = conn.execute(cases_query).all() if counted_beside is None else []
         kinds = {
             (_cell(row), str(row.kind)): int(row.n)
             for row in conn.execute(
@@ -186,6 +209,7 @@ def _count(registry: Registry, where: CaseFilter) -> RegistryCounts:
                 .group_by(*cell)
             )
         }
+    per_cell = counted_here if counted_beside is None else counted_beside.result()
     return RegistryCounts(
         cases={_cell(row): int(row.n) for row in per_cell},
         kinds=kinds,
