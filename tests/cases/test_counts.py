@@ -336,3 +336,13 @@ def test_counting_beside_and_in_one_snapshot_agree(registry: Registry) -> None:
     registry.cases.add_many(ODD_CASES, actor="a")
     for where in SEARCHES:
         assert _count(registry, where) == _count(registry, where, beside=False), where
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_registry_is_counted_on_its_one_connection(url: str) -> None:
+    """A second connection to an in-memory SQLite database would open an empty one."""
+    with Registry.open(url) as registry:
+        registry.cases.add_many(ODD_CASES, actor="a")
+        counts = registry_counts(registry)
+    assert counts.total == 3
+    assert sum(n for (_cell, kind), n in counts.kinds.items() if kind == "perforation") == 1

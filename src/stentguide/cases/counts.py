@@ -137,6 +137,14 @@ def _counting_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="stentguide-count")
 
 
+def _one_database_for_every_connection(registry: Registry) -> bool:
+    """False for an in-memory SQLite registry: each connection would open an empty one."""
+    if registry.dialect != "sqlite":
+        return True
+    url = registry.engine.url
+    return url.database not in (None, "", ":memory:") and "memory" not in str(url)
+
+
 def _all_rows(registry: Registry, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
     with registry.read() as conn:
         return conn.execute(query).all()
@@ -162,7 +170,10 @@ def _count(registry: Registry, where: CaseFilter, *, beside: bool = True) -> Reg
         .where(*clauses)
         .group_by(*cell)
     )
-    counted_beside = _counting_pool().submit(_all_rows, registry, cases_query) if beside else None
+    if beside and _one_database_for_every_connection(registry):
+        counted_beside = _counting_pool().submit(_all_rows, registry, cases_query)
+    else:
+        counted_beside = None
     with registry.read() as conn:
         counted_here = conn.execute(cases_query).all() if counted_beside is None else []
         kinds = {
