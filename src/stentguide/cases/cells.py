@@ -86,14 +86,14 @@ def decoded(text: str) -> RegistryCounts:
     )
 
 
-def kept_counts_query(placeholder: str) -> str:
+def kept_counts_query(marker: str) -> str:
     """One row: the schema revision, the registry's version and the counts kept at it, if any.
 
-    ``placeholder`` is the driver's for the one parameter, the search key
+    ``marker`` is how the driver marks the one parameter, the search key
     (``:search`` for SQLite and SQLAlchemy, ``%(search)s`` for psycopg).
     """
     return (
         "SELECT (SELECT version_num FROM alembic_version) AS revision, v.version, k.counts "
         "FROM registry_version v LEFT JOIN kept_counts k "
-        f"ON k.search = {placeholder} AND k.version = v.version WHERE v.id = 1"
+        f"ON k.search = {marker} AND k.version = v.version WHERE v.id = 1"
     )
