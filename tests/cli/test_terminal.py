@@ -100,3 +100,35 @@ def test_registry_commands_show_progress_on_a_terminal_only(cli: CliRun, tmp_pat
     piped = cli("cases", "export", str(tmp_path / "again.csv"))
     assert piped.returncode == 0 and piped.stderr == ""
     assert (tmp_path / "again.csv").read_bytes() == exported.read_bytes()
+
+
+NOT_A_DATABASE = b"case_id,age\n1,64\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("cases", "stats"),
+        ("cases", "list"),
+        ("cases", "export", "out.csv"),
+        ("cases", "demo", "--count", "1"),
+        ("users", "list"),
+        ("db", "status"),
+        ("db", "upgrade"),
+    ],
+    ids=" ".join,
+)
+def test_a_file_that_is_not_a_database_is_refused_in_one_line(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A registry command pointed at some other file says so and leaves the file as it was."""
+    wrong = tmp_path / "cases.sqlite"
+    wrong.write_bytes(NOT_A_DATABASE)
+    shown = run_in_terminal(
+        *command, "--db", f"sqlite:///{wrong}", tmp_path=tmp_path, cwd=tmp_path
+    )
+    assert shown.returncode == 1, shown.screen
+    assert "Traceback" not in shown.screen
+    assert "cannot open the registry database: file is not a database" in shown.screen
+    assert wrong.read_bytes() == NOT_A_DATABASE
+    assert not (tmp_path / "out.csv").exists()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, IntegrityError, OperationalError
 
 from stentguide.cases.database import READ_ONLY, create_registry_engine, resolve_database_url
 from stentguide.cases.migrate import SchemaStatus, schema_status, upgrade_schema
@@ -56,7 +56,7 @@ class Registry:
                         f"the database schema is at {status.current!r}, not {status.head!r}: "
                         "run `stentguide db upgrade`"
                     )
-        except OperationalError as exc:
+        except DatabaseError as exc:  # unreachable, refused, or not a database at all
             engine.dispose()
             raise StoreError(f"cannot open the registry database: {exc.orig}") from None
         except BaseException:

@@ -23,11 +23,16 @@ db_app = typer.Typer(
 
 @contextmanager
 def _engine(db: str | None) -> Iterator[Engine]:
+    from sqlalchemy.exc import DatabaseError
+
     from stentguide.cases.database import create_registry_engine, resolve_database_url
+    from stentguide.errors import StoreError
 
     engine = create_registry_engine(resolve_database_url(db))
     try:
         yield engine
+    except DatabaseError as exc:  # unreachable, refused, or not a database at all
+        raise StoreError(f"cannot open the registry database: {exc.orig}") from None
     finally:
         engine.dispose()
 
