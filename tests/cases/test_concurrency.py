@@ -130,3 +130,31 @@ def test_writer_threads_of_one_process_lose_nothing_and_a_failed_write_blocks_no
         assert not any(thread.is_alive() for thread in threads), "a writer waited for ever"
         assert errors == []
         assert registry.cases.count() == workers * each
+
+
+def test_eight_writer_threads_reuse_their_connections(db_url: str) -> None:
+    """A web server's 8 clients, busy together then idle: the connections are kept for reuse.
+
+    With a pool smaller than the threads writing at once, the connections beyond it
+    were closed whenever the threads fell idle and others opened (and set up) when
+    they were busy again.
+    """
+    workers, each = 8, 10
+    with Registry.open(db_url) as registry:
+        opened: list[int] = []
+        sa.event.listen(registry.engine, "connect", lambda *_: opened.append(1))
+        barrier = threading.Barrier(workers)
+
+        def write(worker: int) -> None:
+            for i in range(each):  # all write at once, then all wait for the others
+                barrier.wait(timeout=60)
+                registry.cases.add(make_case(patient_id=f"P{worker}-{i}"), actor=f"p{worker}")
+
+        threads = [threading.Thread(target=write, args=(w,)) for w in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert registry.cases.count() == workers * each
+        # at most one connection per thread (and one for the count), however many writes
+        assert len(opened) <= workers + 1, f"{len(opened)} connections for {workers} threads"

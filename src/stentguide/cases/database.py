@@ -226,6 +226,16 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
+_POOL: dict[str, Any] = {"pool_size": 16, "max_overflow": 16}
+"""Connections kept open for reuse, and how many more may open for a while.
+
+SQLAlchemy keeps 5 by default. The web server answers up to 40 requests at once
+in its worker threads, so at 8 clients a pool of 5 closed a connection after
+nearly every request and opened another for the next (a new PostgreSQL session
+each time, or a SQLite file opened and set up again).
+"""
+
+
 def create_registry_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings the registry relies on.
 
@@ -239,15 +249,21 @@ def create_registry_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database
+        file = None
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000})
+            file = Path(database).expanduser()
+            file.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(  # an in-memory database has one connection per thread
+            parsed,
+            connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **(_POOL if file is not None else {}),
+        )
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         lock = _write_lock(database)
         sa.event.listen(engine, "begin", _sqlite_begin(lock))
         checkpointer = None
-        if database and database != ":memory:" and not database.startswith("file:"):
-            checkpointer = _Checkpointer(str(Path(database).expanduser()))
+        if file is not None:
+            checkpointer = _Checkpointer(str(file))
             sa.event.listen(engine, "connect", _no_autocheckpoint)
         sa.event.listen(engine, "commit", _sqlite_end("commit", checkpointer))
         sa.event.listen(engine, "rollback", _sqlite_end("rollback", None))
@@ -256,7 +272,7 @@ def create_registry_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, **_POOL)
         sa.event.listen(engine, "checkout", _ping_if_idle)
         sa.event.listen(engine, "checkin", _note_checkin)
         return engine
