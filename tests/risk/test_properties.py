@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stentguide.risk import get_spec, list_scores, score, score_frame
+from stentguide.risk._evaluate import _bands
 from stentguide.risk._model import LevelValues, ScoreSpec, Variable
 
 NAMES = [i.name for i in list_scores() if i.available]
@@ -76,6 +78,9 @@ def test_batch_equals_single(name: str, data: st.DataObject) -> None:
     if spec.categories:
         got = frame.get_column(f"{prefix}_category").cast(pl.String).to_list()
         assert got == [r.category for r in singles]
+    if spec.uncertainty_margin is not None and spec.kind == "points":
+        near = frame.get_column(f"{prefix}_near_cutoff").to_list()
+        assert near == [r.near_cutoff for r in singles]
 
 
 @settings(max_examples=60, deadline=None)
@@ -93,3 +98,15 @@ def test_precise_dapt_stays_on_its_published_scale(
     result = score("precise-dapt", case)
     assert 0 <= result.value <= 74
     assert (result.category == "high bleeding risk") == (result.value >= 25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    totals=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=50),
+    edges=st.lists(st.floats(-1e6, 1e6), max_size=7, unique=True).map(sorted),
+)
+def test_bands_are_what_a_sorted_search_finds(totals: list[float], edges: list[float]) -> None:
+    """A category found by comparisons is the binary search's, NaN and infinities included."""
+    total = np.array(totals, dtype=np.float64)
+    expected = np.searchsorted(np.array(edges, dtype=np.float64), total, side="right")
+    assert _bands(total, edges).tolist() == expected.tolist()

@@ -261,6 +261,11 @@ class ScoreSpec(_Strict):
     notes: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
 
+    @property
+    def cut_offs(self) -> list[float]:
+        """Where each band after the first begins (bands are checked to be contiguous)."""
+        return [float(c.at_least) for c in self.categories[1:] if c.at_least is not None]
+
     @model_validator(mode="after")
     def _coherent(self) -> ScoreSpec:
         names = [v.name for v in self.variables]
