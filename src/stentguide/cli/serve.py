@@ -62,6 +62,25 @@ def serve(
             "fhirAuthorization (repeatable; default: none).",
         ),
     ] = None,
+    cds_client: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cds-client",
+            metavar="ISSUER=JWKS",
+            help="A CDS client (EHR) trusted to call /cds-services: its JWT issuer and its "
+            "public JWK Set (https URL or file). Repeatable; when given, every CDS Hooks "
+            "call must carry a JWT one of them signed.",
+        ),
+    ] = None,
+    cds_open: Annotated[
+        bool | None,
+        typer.Option(
+            "--cds-open/--cds-closed",
+            help="With no --cds-client: take CDS Hooks calls without a token (the site "
+            "restricts who reaches them). Default: open, closed with --production.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (pages and the JSON API under /api/) until interrupted.
 
@@ -69,6 +88,7 @@ def serve(
     """
     import uvicorn
 
+    from stentguide.interop.cds_hooks.trust import CdsClient
     from stentguide.web import Settings, create_app
     from stentguide.web.auth import DEMO_ADMIN
     from stentguide.web.oidc import oidc_from_env
@@ -84,6 +104,8 @@ def serve(
         max_upload_bytes=max_upload_mib * 1024 * 1024,
         oidc=oidc_from_env(),
         cds_fhir_servers=tuple(cds_fhir_server or ()),
+        cds_clients=tuple(CdsClient.parse(text) for text in cds_client or ()),
+        cds_open=cds_open,
         warm_up=True,
     )
     if production:

@@ -121,6 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_login(app)
     if settings.docs_enabled:
         install_api_docs(app)
+    app.state.cds_trust = None
+    if settings.cds_clients:
+        from stentguide.interop.cds_hooks.trust import ClientTrust
+
+        app.state.cds_trust = ClientTrust(settings.cds_clients)
     app.state.oidc = None
     if settings.oidc is not None:
         from stentguide.web.oidc import install_oidc

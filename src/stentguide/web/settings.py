@@ -11,10 +11,14 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from stentguide.cases.database import DB_ENV, resolve_database_url
+
+if TYPE_CHECKING:
+    from stentguide.interop.cds_hooks.trust import CdsClient
 
 __all__ = ["SECRET_KEY_ENV", "OidcSettings", "Settings", "demo_database_url"]
 
@@ -90,6 +94,16 @@ class Settings:
         The FHIR servers (base URLs) the CDS Hooks service may read with a client's
         ``fhirAuthorization`` when prefetched data is missing. Empty (the default): it
         reads none, so a caller cannot make the server fetch an arbitrary URL.
+    ``cds_clients``
+        The CDS clients (EHRs) trusted to call ``/cds-services``, each an issuer and
+        the place of its public JWK Set (:class:`~stentguide.interop.cds_hooks.trust.CdsClient`).
+        When any is listed, every CDS Hooks call must carry a JWT signed by one of
+        them (401 otherwise). With none listed, see ``cds_open``.
+    ``cds_open``
+        With no ``cds_clients``: whether the CDS endpoints take calls without a token,
+        for a site that restricts who reaches them itself (mutual TLS, an IP
+        allow-list; see "Access" in ``docs/interop.md``). ``None`` means open, except
+        in production, where they then refuse every call (401).
     ``warm_up``
         Prepare the leaflet PDF renderer in the background as the app starts
         (:func:`stentguide.leaflets.render.warm_up`), so that the first PDF asked for
@@ -110,12 +124,21 @@ class Settings:
     login_window_seconds: int = 15 * 60
     oidc: OidcSettings | None = None
     cds_fhir_servers: tuple[str, ...] = ()
+    cds_clients: tuple[CdsClient, ...] = ()
+    cds_open: bool | None = None
     warm_up: bool = False
 
     @property
     def secret_key_is_default(self) -> bool:
         """Whether the key is the per-process random default (no key was configured)."""
         return self.secret_key == _PROCESS_KEY
+
+    @property
+    def cds_open_without_token(self) -> bool:
+        """Whether CDS Hooks calls are taken without a client's JWT (none trusted, left open)."""
+        if self.cds_clients:
+            return False
+        return (not self.production) if self.cds_open is None else self.cds_open
 
     @property
     def docs_enabled(self) -> bool:

@@ -3,18 +3,65 @@
 The logic is :mod:`stentguide.interop.cds_hooks`; this module only parses the
 request, passes the app's base URL (for the links on cards) and maps an unknown
 service to 404. These endpoints need no login: an EHR calls them server to
-server. They read and write no registry data and keep nothing from a call; see
-"Access" in ``docs/interop.md`` for how a site protects them.
+server, with a JWT it signs (verified by :mod:`stentguide.interop.cds_hooks.trust`
+when the site lists the clients it trusts). They read and write no registry data
+and keep nothing from a call; see "Access" in ``docs/interop.md``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from stentguide.interop import cds_hooks
+from stentguide.interop.cds_hooks.trust import UntrustedClientError, VerifiedClient
 from stentguide.web.errors import NotFoundError
 
-router = APIRouter(tags=["cds-hooks"])
+_NO_CLIENT_TRUSTED = (
+    "this server trusts no CDS client: list them with --cds-client ISSUER=JWKS "
+    "(or --cds-open where the site itself restricts who reaches /cds-services)"
+)
+
+
+def trusted_client(request: Request) -> VerifiedClient | None:
+    """The CDS client whose signed JWT came with the call (``None`` where calls are open).
+
+    A plain function, so that reading a client's key set (at most 5 s, now and
+    then) takes a worker thread, not the event loop.
+    """
+    trust = request.app.state.cds_trust
+    if trust is None:
+        if request.app.state.settings.cds_open_without_token:
+            return None
+        raise _unauthorized(_NO_CLIENT_TRUSTED)
+    endpoint = str(request.url.replace(query=""))
+    try:
+        client: VerifiedClient = trust.verify(request.headers.get("authorization"), endpoint)
+    except UntrustedClientError as exc:
+        raise _unauthorized(str(exc)) from None
+    return client
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    # a header is ASCII: anything else in the reason (a caller's issuer) becomes "?"
+    shown = "".join(c if " " <= c <= "~" else "?" for c in reason)
+    quoted = shown.replace("\\", "\\\\").replace('"', '\\"')
+    return HTTPException(
+        401,
+        detail=reason,
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{quoted}"'},
+    )
+
+
+router = APIRouter(
+    tags=["cds-hooks"],
+    dependencies=[Depends(trusted_client)],
+    responses={
+        401: {
+            "description": "No JWT signed by a trusted CDS client for this URL "
+            "(where the site lists its clients; see Trusting CDS Clients)."
+        }
+    },
+)
 
 
 def _known(service_id: str) -> None:
