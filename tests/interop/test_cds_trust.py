@@ -206,6 +206,26 @@ def test_a_rotated_key_is_found_by_reading_the_key_set_again(
     _refused(trust, f"Bearer {ehr.token(iat=int(clock.now), exp=int(clock.now) + 60)}", "no key")
 
 
+def test_keys_read_before_are_kept_while_the_key_set_cannot_be_read(
+    ehr: Ehr, clock: Clock
+) -> None:
+    reads: list[float] = []
+
+    def flaky(client: CdsClient) -> dict[str, Any]:
+        reads.append(clock.now)
+        if len(reads) > 1:
+            raise UntrustedClientError(f"cannot read the key set of {client.issuer}: timed out")
+        return ehr.key_set()
+
+    trust = ClientTrust([CdsClient(EHR, JWKS)], read_key_set=flaky, now=clock)
+    assert trust.verify(f"Bearer {ehr.token()}", ENDPOINT)
+    for later in (700, 710, 770):  # kept set old: read again, failing; retried after a minute
+        clock.now = NOW + later
+        now = int(clock.now)
+        assert trust.verify(f"Bearer {ehr.token(iat=now, exp=now + 300)}", ENDPOINT)
+    assert reads == [NOW, NOW + 700, NOW + 770]
+
+
 @pytest.mark.parametrize(
     ("published", "why"),
     [

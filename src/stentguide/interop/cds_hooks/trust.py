@@ -58,7 +58,7 @@ MAX_KEY_SET_BYTES = 1024 * 1024
 """The largest JWK Set read from a URL or file."""
 
 KEY_SET_KEPT_SECONDS = 600.0
-"""How long a fetched JWK Set is used before it is read again."""
+"""How long a fetched JWK Set is used before it is read again (kept on if it cannot be)."""
 
 KEY_SET_RETRY_SECONDS = 60.0
 """An unknown ``kid`` reads the key set again (a rotated key), at most this often."""
@@ -171,7 +171,15 @@ class _KeySets:
                 fresh = now - read_at <= KEY_SET_KEPT_SECONDS
                 if fresh and (_has_kid(key_set, kid) or now - read_at <= KEY_SET_RETRY_SECONDS):
                     return key_set
-            key_set = self._import(client)
+            try:
+                key_set = self._import(client)
+            except UntrustedClientError:
+                if kept is None:
+                    raise
+                # the client's keys cannot be read just now: keep trusting the ones read
+                # before, and try again a minute later
+                key_set = kept[1]
+                now = now - KEY_SET_KEPT_SECONDS + KEY_SET_RETRY_SECONDS
             self._kept[client.issuer] = (now, key_set)
             return key_set
 
