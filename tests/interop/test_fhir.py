@@ -19,13 +19,18 @@ from stentguide.interop import (
 )
 from stentguide.interop.fhir import (
     EXTENSION_DEVICE_REQUIREMENT,
+    EXTENSION_ONLY_IF,
     EXTENSION_PRECONDITION,
+    EXTENSION_STOP_CRITERION,
+    EXTENSION_STOP_EXEMPT,
+    answer_code,
     pathway_system,
 )
 from stentguide.protocols import ActionNode, OutcomeNode, get_protocol, load_protocols, start
 from tests.conftest import CliRun, FakeClock
 from tests.interop.paths import every_path
 from tests.interop.roundtrip import assert_round_trips
+from tests.interop.test_paths import evaluate
 
 PATHWAYS = sorted(load_protocols())
 
@@ -188,3 +193,156 @@ def test_cli_exports_fhir(cli: CliRun) -> None:
     data: dict[str, Any] = json.loads(result.stdout)
     assert data["resourceType"] == "PlanDefinition"
     PlanDefinition.model_validate(data)
+
+
+def _only_if(extensions: list[dict[str, Any]]) -> set[tuple[str, str, Any]]:
+    found = set()
+    for ext in extensions:
+        if ext["url"] != EXTENSION_ONLY_IF:
+            continue
+        parts = {e["url"]: e for e in ext["extension"]}
+        value = next(v for k, v in parts["equals"].items() if k.startswith("value"))
+        found.add((parts["answer"]["valueCoding"]["code"], parts["fact"]["valueCode"], value))
+    return found
+
+
+def _required(protocol_id: str) -> set[tuple[str, str, Any]]:
+    """Every (answer code, fact, value) an answer of the pathway requires."""
+    protocol = get_protocol(protocol_id)
+    return {
+        (answer_code(node.id, answer.id), fact, value)
+        for node in protocol.nodes
+        if not isinstance(node, OutcomeNode)
+        for answer in node.answers
+        for fact, value in answer.only_if.items()
+    }
+
+
+@pytest.mark.parametrize("protocol_id", PATHWAYS)
+def test_answers_offered_only_with_a_fact_say_so_in_both_resources(protocol_id: str) -> None:
+    """An answer's requirement (crush only outside the left main) is not lost in the export."""
+    required = _required(protocol_id)
+    plan = protocol_to_plan_definition(get_protocol(protocol_id))
+    in_plan = {f for a in plan["action"] for f in _only_if(a.get("extension", []))}
+    questionnaire = protocol_to_questionnaire(get_protocol(protocol_id))
+    in_questionnaire = {
+        f
+        for item in questionnaire["item"]
+        for option in item.get("answerOption", [])
+        for f in _only_if(option.get("extension", []))
+    }
+    assert in_plan == required
+    assert in_questionnaire == required
+    labels = {d["label"] for a in plan["action"] for d in a["documentation"]}
+    assert {f"answer only if: {f} = {str(v).lower()}" for _, f, v in required} <= labels
+
+
+def _response(protocol_id: str, *answers: tuple[str, str]) -> dict[str, Any]:
+    system = pathway_system(get_protocol(protocol_id))
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": "in-progress",
+        "item": [
+            {
+                "linkId": node,
+                "answer": [{"valueCoding": {"system": system, "code": answer_code(node, answer)}}],
+            }
+            for node, answer in answers
+        ],
+    }
+
+
+def _offered(protocol_id: str, node_id: str, answer_id: str, qr: dict[str, Any]) -> bool:
+    questionnaire = protocol_to_questionnaire(get_protocol(protocol_id))
+    (item,) = (i for i in questionnaire["item"] if i["linkId"] == node_id)
+    code = answer_code(node_id, answer_id)
+    for ext in item.get("extension", []):
+        if not ext["url"].endswith("answerOptionsToggleExpression"):
+            continue
+        parts = {e["url"]: e for e in ext["extension"]}
+        if parts["option"]["valueCoding"]["code"] == code:
+            expression = parts["expression"]["valueExpression"]["expression"]
+            return bool(evaluate(qr, expression, {"resource": qr}) == [True])
+    return True
+
+
+@pytest.mark.parametrize("protocol_id", PATHWAYS)
+def test_an_answer_is_turned_off_once_an_earlier_answer_contradicts_its_fact(
+    protocol_id: str,
+) -> None:
+    """Walked with fhirpathpy: each answer that sets the fact otherwise turns the option off."""
+    protocol = get_protocol(protocol_id)
+    setters = [
+        (node.id, answer.id, answer.sets)
+        for node in protocol.nodes
+        if not isinstance(node, OutcomeNode)
+        for answer in node.answers
+        if answer.sets
+    ]
+    for node in protocol.nodes:
+        if isinstance(node, OutcomeNode):
+            continue
+        for answer in node.answers:
+            if not answer.only_if:
+                continue
+            assert _offered(protocol_id, node.id, answer.id, _response(protocol_id))
+            for set_at, set_by, sets in setters:
+                contradicts = any(f in sets and sets[f] != v for f, v in answer.only_if.items())
+                qr = _response(protocol_id, (set_at, set_by))
+                assert _offered(protocol_id, node.id, answer.id, qr) is not contradicts, (
+                    f"{node.id}/{answer.id} after {set_at}/{set_by}"
+                )
+
+
+def test_crushing_in_the_left_main_is_not_offered_once_the_left_main_is_involved() -> None:
+    protocol = get_protocol("stent-loss-no-wire")
+    (crush_at,) = (
+        n.id
+        for n in protocol.nodes
+        if not isinstance(n, OutcomeNode) and "crush" in {a.id for a in n.answers}
+    )
+    left_main = [
+        (n.id, a.id)
+        for n in protocol.nodes
+        if not isinstance(n, OutcomeNode)
+        for a in n.answers
+        if a.sets.get("left_main_involved") is True
+    ]
+    assert left_main
+    for set_at, set_by in left_main:
+        qr = _response("stent-loss-no-wire", (set_at, set_by))
+        assert not _offered("stent-loss-no-wire", crush_at, "crush", qr)
+
+
+@pytest.mark.parametrize("protocol_id", PATHWAYS)
+def test_stop_criteria_travel_with_the_plan_definition(protocol_id: str) -> None:
+    protocol = get_protocol(protocol_id)
+    plan = protocol_to_plan_definition(protocol)
+    exported = {}
+    for ext in plan.get("extension", []):
+        assert ext["url"] == EXTENSION_STOP_CRITERION
+        parts: dict[str, list[dict[str, Any]]] = {}
+        for part in ext["extension"]:
+            parts.setdefault(part["url"], []).append(part)
+        exported[parts["id"][0]["valueId"]] = parts
+    assert set(exported) == set(protocol.stop_criteria)
+    for key, criterion in protocol.stop_criteria.items():
+        parts = exported[key]
+        assert parts["threshold"][0]["valueString"] == criterion.threshold
+        assert parts["action"][0]["valueCode"] == criterion.action
+        assert parts["confidence"][0]["valueCode"] == criterion.confidence
+        assert [s["valueString"] for s in parts["source"]] == list(criterion.sources)
+        if criterion.value is not None and criterion.unit is not None:
+            assert parts["value"][0]["valueQuantity"]["value"] == criterion.value
+    by_id = {a["id"]: a for a in plan["action"]}
+    for node in protocol.nodes:
+        if not isinstance(node, ActionNode) or not protocol.stop_criteria:
+            continue
+        exempt = [
+            e for e in by_id[node.id].get("extension", []) if e["url"] == EXTENSION_STOP_EXEMPT
+        ]
+        labels = {d["label"] for d in by_id[node.id]["documentation"]}
+        if node.id in protocol.stop_exempt:
+            assert exempt[0]["valueString"] == protocol.stop_exempt[node.id]
+        else:
+            assert not exempt and "stop criteria" in labels

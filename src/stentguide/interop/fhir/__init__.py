@@ -23,7 +23,10 @@ from typing import Any
 from stentguide.interop._common import validated
 from stentguide.interop.fhir.codes import (
     EXTENSION_DEVICE_REQUIREMENT,
+    EXTENSION_ONLY_IF,
     EXTENSION_PRECONDITION,
+    EXTENSION_STOP_CRITERION,
+    EXTENSION_STOP_EXEMPT,
     OUTCOME_SYSTEM,
     PLAN_DEFINITION_BASE,
     QR_VARIABLE,
@@ -40,7 +43,10 @@ from stentguide.protocols.model import Protocol
 
 __all__ = [
     "EXTENSION_DEVICE_REQUIREMENT",
+    "EXTENSION_ONLY_IF",
     "EXTENSION_PRECONDITION",
+    "EXTENSION_STOP_CRITERION",
+    "EXTENSION_STOP_EXEMPT",
     "OUTCOME_SYSTEM",
     "PLAN_DEFINITION_BASE",
     "QR_VARIABLE",

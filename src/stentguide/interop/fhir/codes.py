@@ -21,6 +21,7 @@ from stentguide.errors import KnowledgeError
 from stentguide.interop._common import CANONICAL_BASE, canonical, code_system
 from stentguide.protocols.model import (
     ActionNode,
+    Answer,
     AssessNode,
     NumberBranch,
     OutcomeCategory,
@@ -33,8 +34,20 @@ OUTCOME_SYSTEM = canonical("codesystem", "outcome-category")
 QR_VARIABLE = "questionnaireResponse"
 EXTENSION_PRECONDITION = canonical("extension", "precondition")
 EXTENSION_DEVICE_REQUIREMENT = canonical("extension", "device-requirement")
+EXTENSION_ONLY_IF = canonical("extension", "only-if")
+EXTENSION_STOP_CRITERION = canonical("extension", "stop-criterion")
+EXTENSION_STOP_EXEMPT = canonical("extension", "stop-exempt")
 UNIT_SYSTEM = "http://unitsofmeasure.org"
-_UCUM = {"mm": "mm", "atm": "atm", "min": "min", "s": "s", "mL": "mL", "%": "%"}
+_UCUM = {
+    "mm": "mm",
+    "atm": "atm",
+    "min": "min",
+    "s": "s",
+    "mL": "mL",
+    "%": "%",
+    "Gy": "Gy",
+    "ratio": "1",
+}
 
 
 def pathway_system(protocol: Protocol) -> str:
@@ -60,6 +73,31 @@ def key_messages_link_id(node_id: str) -> str:
 def ucum_code(unit: str) -> str:
     """The UCUM code of a pathway unit."""
     return _UCUM.get(unit, unit)
+
+
+def fact_value(value: bool | int | float | str) -> dict[str, Any]:
+    """A pathway fact's value as the ``value[x]`` of an extension."""
+    if isinstance(value, bool):
+        return {"valueBoolean": value}
+    if isinstance(value, int | float):
+        return {"valueDecimal": value}
+    return {"valueString": value}
+
+
+def only_if_extensions(protocol: Protocol, node_id: str, answer: Answer) -> list[dict[str, Any]]:
+    """One ``only-if`` extension per fact an answer requires (answer, fact, value)."""
+    coding = {"system": pathway_system(protocol), "code": answer_code(node_id, answer.id)}
+    return [
+        {
+            "url": EXTENSION_ONLY_IF,
+            "extension": [
+                {"url": "answer", "valueCoding": coding},
+                {"url": "fact", "valueCode": fact},
+                {"url": "equals", **fact_value(value)},
+            ],
+        }
+        for fact, value in answer.only_if.items()
+    ]
 
 
 def ucum_quantity(value: float, unit: str) -> dict[str, Any]:

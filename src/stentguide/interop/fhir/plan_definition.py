@@ -23,16 +23,27 @@ from stentguide.interop._common import canonical, citations, metadata, validated
 from stentguide.interop.fhir.codes import (
     EXTENSION_DEVICE_REQUIREMENT,
     EXTENSION_PRECONDITION,
+    EXTENSION_STOP_CRITERION,
+    EXTENSION_STOP_EXEMPT,
     OUTCOME_SYSTEM,
     PLAN_DEFINITION_BASE,
     QR_VARIABLE,
+    fact_value,
+    only_if_extensions,
     outcome_code_system,
     pathway_code_system,
     pathway_system,
     ucum_quantity,
 )
 from stentguide.interop.fhir.expressions import any_of, incoming
-from stentguide.protocols.model import ActionNode, AssessNode, OutcomeNode, Precondition, Protocol
+from stentguide.protocols.model import (
+    ActionNode,
+    AssessNode,
+    OutcomeNode,
+    Precondition,
+    Protocol,
+    StopCriterion,
+)
 
 __all__ = ["protocol_to_plan_definition"]
 
@@ -50,23 +61,33 @@ def _description(node: AssessNode | ActionNode | OutcomeNode) -> str:
     return " ".join(str(p) for p in parts)
 
 
-def _fact_value(value: bool | int | float | str) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"valueBoolean": value}
-    if isinstance(value, int | float):
-        return {"valueDecimal": value}
-    return {"valueString": value}
-
-
 def _precondition(pre: Precondition) -> dict[str, Any]:
     return {
         "url": EXTENSION_PRECONDITION,
         "extension": [
             {"url": "fact", "valueCode": pre.fact},
-            {"url": "equals", **_fact_value(pre.equals)},
+            {"url": "equals", **fact_value(pre.equals)},
             {"url": "message", "valueString": pre.message},
         ],
     }
+
+
+def _stop_criterion(key: str, criterion: StopCriterion) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [
+        {"url": "id", "valueId": key},
+        {"url": "measure", "valueCode": criterion.measure},
+        {"url": "threshold", "valueString": criterion.threshold},
+    ]
+    if criterion.value is not None and criterion.unit is not None:
+        value = ucum_quantity(criterion.value, criterion.unit)
+        parts.append({"url": "value", "valueQuantity": value})
+    parts += [
+        {"url": "meaning", "valueString": criterion.meaning},
+        {"url": "action", "valueCode": criterion.action},
+        {"url": "confidence", "valueCode": criterion.confidence},
+    ]
+    parts.extend({"url": "source", "valueString": source} for source in criterion.sources)
+    return {"url": EXTENSION_STOP_CRITERION, "extension": parts}
 
 
 def _device_requirement(protocol: Protocol, req: DeviceRequirement) -> dict[str, Any]:
@@ -161,16 +182,45 @@ def _action(
             }
             for key in node.key_messages
         )
-        if node.preconditions:
-            action["extension"] = [_precondition(p) for p in node.preconditions]
+        extensions = [_precondition(p) for p in node.preconditions]
+        docs.extend(
+            {
+                "type": "documentation",
+                "label": f"precondition: {p.fact} = {str(p.equals).lower()}",
+                "display": p.message,
+            }
+            for p in node.preconditions
+        )
+        for answer in node.answers:
+            extensions.extend(only_if_extensions(protocol, node.id, answer))
             docs.extend(
                 {
                     "type": "documentation",
-                    "label": f"precondition: {p.fact} = {str(p.equals).lower()}",
-                    "display": p.message,
+                    "label": f"answer only if: {fact} = {str(value).lower()}",
+                    "display": f"'{answer.label}' is offered only when {fact} is "
+                    f"{str(value).lower()} or not yet known.",
                 }
-                for p in node.preconditions
+                for fact, value in answer.only_if.items()
             )
+        if isinstance(node, ActionNode) and protocol.stop_criteria:
+            exempt = protocol.stop_exempt.get(node.id)
+            if exempt is not None:
+                extensions.append({"url": EXTENSION_STOP_EXEMPT, "valueString": exempt})
+                docs.append(
+                    {"type": "documentation", "label": "stop-now not offered", "display": exempt}
+                )
+            else:
+                docs.append(
+                    {
+                        "type": "documentation",
+                        "label": "stop criteria",
+                        "display": "This step offers to stop now; the limits to check: "
+                        + ", ".join(protocol.stop_criteria)
+                        + " (the pathway's stop-criterion extensions).",
+                    }
+                )
+        if extensions:
+            action["extension"] = extensions
     if node.evidence is not None:
         docs.append(
             {"type": "documentation", "label": "evidence grade", "display": node.evidence.value}
@@ -209,6 +259,7 @@ def protocol_to_plan_definition(
             title=protocol.title,
             date=date,
         ),
+        "extension": [_stop_criterion(k, c) for k, c in protocol.stop_criteria.items()],
         "type": {
             "coding": [
                 {
@@ -239,4 +290,6 @@ def protocol_to_plan_definition(
         ],
         "action": actions,
     }
+    if not resource["extension"]:
+        del resource["extension"]
     return validated(resource)

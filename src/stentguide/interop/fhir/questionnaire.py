@@ -4,7 +4,10 @@ One ``choice`` (or ``quantity``) item per question, in graph order, shown when t
 answer that leads to it was given (``enableWhen``, ``enableBehavior: any`` where
 edges converge, plus the same rule as an SDC ``enableWhenExpression``), and one
 repeating ``{node}.key-messages`` item to record the key messages acknowledged at
-that step.
+that step. An answer offered only when a fact has a value (``only_if``: crushing a
+lost stent only outside the left main) carries an ``only-if`` extension, and its
+item an SDC ``answerOptionsToggleExpression`` that turns the option off once an
+earlier answer in the response set that fact to another value.
 """
 
 from __future__ import annotations
@@ -23,17 +26,21 @@ from stentguide.interop.fhir.codes import (
     edges,
     key_message_code,
     key_messages_link_id,
+    only_if_extensions,
     pathway_system,
     ucum_code,
     ucum_quantity,
 )
-from stentguide.interop.fhir.expressions import any_of, incoming
+from stentguide.interop.fhir.expressions import any_of, incoming, not_contradicted
 from stentguide.protocols.model import ActionNode, AssessNode, Protocol
 
 __all__ = ["protocol_to_questionnaire"]
 
 _ENABLE_WHEN_EXPRESSION = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+)
+_OPTIONS_TOGGLE_EXPRESSION = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-answerOptionsToggleExpression"
 )
 
 
@@ -73,19 +80,39 @@ def _enable_when(protocol: Protocol, edges_in: list[Edge]) -> list[dict[str, Any
 def _answer_format(protocol: Protocol, node: AssessNode | ActionNode) -> dict[str, Any]:
     """The item's type and its answer options (choice) or unit and limits (quantity)."""
     if node.number is None:
-        return {
-            "type": "choice",
-            "answerOption": [
-                {
-                    "valueCoding": {
-                        "system": pathway_system(protocol),
-                        "code": answer_code(node.id, a.id),
-                        "display": a.label,
+        options: list[dict[str, Any]] = []
+        toggles: list[dict[str, Any]] = []
+        for answer in node.answers:
+            coding = {
+                "system": pathway_system(protocol),
+                "code": answer_code(node.id, answer.id),
+                "display": answer.label,
+            }
+            option: dict[str, Any] = {"valueCoding": coding}
+            if answer.only_if:
+                option["extension"] = only_if_extensions(protocol, node.id, answer)
+                description, expression = not_contradicted(protocol, "%resource", answer.only_if)
+                toggles.append(
+                    {
+                        "url": _OPTIONS_TOGGLE_EXPRESSION,
+                        "extension": [
+                            {"url": "option", "valueCoding": coding},
+                            {
+                                "url": "expression",
+                                "valueExpression": {
+                                    "language": "text/fhirpath",
+                                    "description": f"Offered while {description}",
+                                    "expression": expression,
+                                },
+                            },
+                        ],
                     }
-                }
-                for a in node.answers
-            ],
-        }
+                )
+            options.append(option)
+        choice: dict[str, Any] = {"type": "choice", "answerOption": options}
+        if toggles:
+            choice["extension"] = toggles
+        return choice
     return {
         "type": "quantity",
         "extension": [
