@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from stentguide.interop.cds_hooks.trust import (
     UntrustedClientError,
     VerifiedClient,
 )
+from tests.web.live import serve_handler
 
 EHR = "https://ehr.example.org"
 JWKS = "https://ehr.example.org/.well-known/jwks.json"
@@ -267,14 +268,8 @@ def published_key_set(ehr: Ehr) -> Iterator[str]:
         def log_message(self, *_: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as url:
+        yield f"{url}/jwks.json"
 
 
 def test_the_key_set_is_read_from_the_listed_url(ehr: Ehr, published_key_set: str) -> None:

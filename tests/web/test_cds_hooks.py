@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
@@ -27,7 +26,7 @@ from stentguide.interop.cds_hooks import SCORE_INPUT_SYSTEM, Card, discovery
 from stentguide.risk import get_spec
 from stentguide.web import Settings, create_app
 from tests.risk.cases import baseline
-from tests.web.live import LiveServer, serve_app
+from tests.web.live import LiveServer, serve_app, serve_handler
 from tests.web.test_fuzz import _operations
 
 EXAMPLES = Path(__file__).parent / "cds_examples"
@@ -393,14 +392,8 @@ def fhir_server() -> Iterator[str]:
         "Observation": labs_and_answers,
     }
     _FakeFhirServer.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeFhirServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(_FakeFhirServer) as url:
+        yield url
 
 
 def _with_token(fhir_server: str) -> dict[str, Any]:
