@@ -23,6 +23,7 @@ from joserfc.jwk import ECKey
 
 from stentguide.interop.cds_hooks.trust import CdsClient
 from stentguide.web import Settings, create_app
+from stentguide.web.production import ProductionRefusedError, check_production
 from tests.conftest import CliRun
 from tests.web.live import SECRET, serve_app
 
@@ -147,3 +148,50 @@ def test_serve_refuses_a_malformed_client_before_listening(
     done = cli("serve", "--port", "1", "--cds-client", value)
     assert done.returncode == 2
     assert why in done.stderr and "Traceback" not in done.stderr
+
+
+def test_with_a_set_audience_the_callers_host_header_does_not_decide(tmp_path: Path) -> None:
+    """A token another service received, replayed here under its host name, is refused."""
+    jwks = tmp_path / "ehr-jwks.json"
+    jwks.write_text(json.dumps({"keys": [KEY.as_dict(private=False)]}))
+    settings = _settings(
+        tmp_path,
+        cds_clients=(CdsClient(EHR, str(jwks)),),
+        cds_audience="https://cds.hospital.example",
+    )
+    with serve_app(create_app(settings)) as url, httpx.Client(timeout=60) as http:
+        ours = _token("https://cds.hospital.example/cds-services")
+        answered = http.get(f"{url}/cds-services", headers={"Authorization": f"Bearer {ours}"})
+        assert answered.status_code == 200, answered.text
+        theirs = _token("https://other-service.example/cds-services")
+        replayed = http.get(
+            f"{url}/cds-services",
+            headers={"Authorization": f"Bearer {theirs}", "Host": "other-service.example"},
+        )
+        assert replayed.status_code == 401
+        assert "https://cds.hospital.example/cds-services" in replayed.json()["detail"]
+        by_request = _token(f"{url}/cds-services")
+        refused = http.get(f"{url}/cds-services", headers={"Authorization": f"Bearer {by_request}"})
+        assert refused.status_code == 401
+
+
+def test_production_with_listed_clients_needs_the_audience(tmp_path: Path) -> None:
+    jwks = tmp_path / "ehr-jwks.json"
+    jwks.write_text(json.dumps({"keys": [KEY.as_dict(private=False)]}))
+    settings = _settings(tmp_path, production=True, cds_clients=(CdsClient(EHR, str(jwks)),))
+    with pytest.raises(ProductionRefusedError, match="--cds-audience"):
+        check_production(settings, host="127.0.0.1", tls=False, behind_proxy=False)
+    with_audience = _settings(
+        tmp_path,
+        production=True,
+        cds_clients=(CdsClient(EHR, str(jwks)),),
+        cds_audience="https://cds.hospital.example",
+    )
+    check_production(with_audience, host="127.0.0.1", tls=False, behind_proxy=False)
+
+
+@pytest.mark.parametrize("value", ["cds.hospital.example", "https://cds.example?x=1", "ftp://h"])
+def test_serve_refuses_an_audience_that_is_not_a_base_url(cli: CliRun, value: str) -> None:
+    done = cli("serve", "--port", "1", "--cds-audience", value)
+    assert done.returncode == 2
+    assert "cds_audience" in done.stderr and "Traceback" not in done.stderr

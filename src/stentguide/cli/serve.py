@@ -72,6 +72,16 @@ def serve(
             "call must carry a JWT one of them signed.",
         ),
     ] = None,
+    cds_audience: Annotated[
+        str | None,
+        typer.Option(
+            "--cds-audience",
+            metavar="URL",
+            help="The base URL the CDS clients call this server at (https://host); a "
+            "token's aud must be it plus the endpoint's path. Required with --cds-client "
+            "in --production.",
+        ),
+    ] = None,
     cds_open: Annotated[
         bool | None,
         typer.Option(
@@ -88,7 +98,7 @@ def serve(
     """
     import uvicorn
 
-    from stentguide.interop.cds_hooks.trust import CdsClient
+    from stentguide.interop.cds_hooks.trust import CdsClient, audience_base
     from stentguide.web import Settings, create_app
     from stentguide.web.auth import DEMO_ADMIN
     from stentguide.web.oidc import oidc_from_env
@@ -105,6 +115,7 @@ def serve(
         oidc=oidc_from_env(),
         cds_fhir_servers=tuple(cds_fhir_server or ()),
         cds_clients=tuple(CdsClient.parse(text) for text in cds_client or ()),
+        cds_audience=audience_base(cds_audience) if cds_audience is not None else None,
         cds_open=cds_open,
         warm_up=True,
     )

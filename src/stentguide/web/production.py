@@ -53,6 +53,11 @@ def check_production(
             f"--host {host} serves plain HTTP to the network: give --tls-certfile and "
             "--tls-keyfile, or put a TLS proxy in front and pass --behind-proxy"
         )
+    if settings.cds_clients and settings.cds_audience is None:
+        reasons.append(
+            "give --cds-audience, the https URL the CDS clients call this server at (a "
+            "token's aud is checked against it, not against the caller's Host header)"
+        )
     if reasons:
         raise ProductionRefusedError("refusing to start in production: " + "; ".join(reasons))
 

@@ -99,6 +99,12 @@ class Settings:
         the place of its public JWK Set (:class:`~stentguide.interop.cds_hooks.trust.CdsClient`).
         When any is listed, every CDS Hooks call must carry a JWT signed by one of
         them (401 otherwise). With none listed, see ``cds_open``.
+    ``cds_audience``
+        The base URL at which CDS clients call this server (``https://cds.example.org``):
+        a token's ``aud`` must be it followed by the endpoint's path. ``None``: the URL
+        of the request, whose host is the caller's ``Host`` header, so that a token
+        another service received could be replayed here under that service's name;
+        ``--production`` requires it with ``cds_clients``.
     ``cds_open``
         With no ``cds_clients``: whether the CDS endpoints take calls without a token,
         for a site that restricts who reaches them itself (mutual TLS, an IP
@@ -125,6 +131,7 @@ class Settings:
     oidc: OidcSettings | None = None
     cds_fhir_servers: tuple[str, ...] = ()
     cds_clients: tuple[CdsClient, ...] = ()
+    cds_audience: str | None = None
     cds_open: bool | None = None
     warm_up: bool = False
 

@@ -40,6 +40,7 @@ __all__ = [
     "ClientTrust",
     "UntrustedClientError",
     "VerifiedClient",
+    "audience_base",
 ]
 
 ALGORITHMS = ("ES384", "RS384")
@@ -117,6 +118,21 @@ class CdsClient:
     def is_url(self) -> bool:
         """Whether the key set is read from a URL (else from a file)."""
         return self.jwks.startswith(("https://", "http://"))
+
+
+def audience_base(url: str) -> str:
+    """The base URL clients call the service at, checked (http(s), a host, no query).
+
+    A token's ``aud`` is compared with it followed by the endpoint's path, so that
+    the check does not rest on the ``Host`` header a caller chooses.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(
+            "the CDS audience must be a base URL",
+            {"cds_audience": f"{url!r}: give https://host[:port][/path]"},
+        )
+    return url.strip().rstrip("/")
 
 
 def _check_key_set_url(url: str) -> None:

@@ -33,7 +33,12 @@ def trusted_client(request: Request) -> VerifiedClient | None:
         if request.app.state.settings.cds_open_without_token:
             return None
         raise _unauthorized(_NO_CLIENT_TRUSTED)
-    endpoint = str(request.url.replace(query=""))
+    base = request.app.state.settings.cds_audience
+    endpoint = (
+        str(request.url.replace(query=""))
+        if base is None
+        else base.rstrip("/") + request.url.path.removeprefix(request.scope.get("root_path", ""))
+    )
     try:
         client: VerifiedClient = trust.verify(request.headers.get("authorization"), endpoint)
     except UntrustedClientError as exc:
