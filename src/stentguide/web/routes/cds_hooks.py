@@ -2,10 +2,11 @@
 
 The logic is :mod:`stentguide.interop.cds_hooks`; this module only parses the
 request, hands the caller's token to the verifier, passes the app's base URL (for
-the links on cards) and maps an unknown service to 404. These endpoints need no login: an EHR calls them server to
-server, with a JWT it signs (verified by :mod:`stentguide.interop.cds_hooks.trust`
-when the site lists the clients it trusts). They read and write no registry data
-and keep nothing from a call; see "Access" in ``docs/interop.md``.
+the links on cards) and maps an unknown service to 404. These endpoints need no
+login: an EHR calls them server to server, with a JWT it signs (verified by
+:mod:`stentguide.interop.cds_hooks.trust` when the site lists the clients it
+trusts). They read and write no registry data and keep nothing from a call; see
+"Access" in ``docs/interop.md``.
 """
 
 from __future__ import annotations
