@@ -11,7 +11,15 @@ from typing import Any
 from stentguide.errors import InputError
 from stentguide.interop.cds_hooks.models import FhirAuthorization
 
-__all__ = ["Fetcher", "http_fetcher"]
+__all__ = ["Fetcher", "http_fetcher", "https_or_loopback"]
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def https_or_loopback(url: str) -> bool:
+    """Whether ``url`` may be read: https, or plain http to the loopback address only."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
 
 Fetcher = Callable[[str], Any]
 """Reads one relative FHIR query (``Patient/123``) on the client's server; returns JSON."""
@@ -24,8 +32,7 @@ def http_fetcher(server: str, authorization: FhirAuthorization, *, timeout: floa
     refused except to the loopback address (the spec requires https for real data).
     """
     base = server.rstrip("/")
-    parts = urllib.parse.urlsplit(base)
-    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+    if not https_or_loopback(base):
         raise InputError("insecure FHIR server", {"fhirServer": "must use https"})
 
     def fetch(query: str) -> Any:

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from stentguide.errors import InputError, StentguideError
+from stentguide.interop.cds_hooks.client import https_or_loopback
 
 __all__ = [
     "ALGORITHMS",
@@ -136,9 +137,7 @@ def audience_base(url: str) -> str:
 
 
 def _check_key_set_url(url: str) -> None:
-    parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+    if not https_or_loopback(url):
         raise InputError(
             "a CDS client's key set must be read over https",
             {"cds_client": f"{url}: plain http only to the loopback address"},
