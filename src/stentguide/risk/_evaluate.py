@@ -18,7 +18,15 @@ import numpy as np
 import numpy.typing as npt
 
 from stentguide.risk._equations import EQUATIONS
-from stentguide.risk._model import Condition, LevelValues, ParamRef, Rule, ScoreSpec, Variable
+from stentguide.risk._model import (
+    Condition,
+    LevelValues,
+    LinearPoints,
+    ParamRef,
+    Rule,
+    ScoreSpec,
+    Variable,
+)
 
 __all__ = ["Evaluation", "active_rules", "evaluate", "integral_points"]
 
@@ -101,9 +109,7 @@ def evaluate(
     category = _categorise(spec, total, group_counts)
     near = None
     if spec.uncertainty_margin is not None and spec.kind == "points":
-        cuts = np.array([c.at_least for c in spec.categories[1:]], dtype=np.float64)
-        gaps = np.abs(total[:, None] - cuts[None, :])
-        near = np.asarray((gaps <= spec.uncertainty_margin).any(axis=1), dtype=bool)
+        near = _near_cutoff(total, spec.cut_offs, spec.uncertainty_margin)
     return Evaluation(total, rule_points, group_counts, category, near)
 
 
@@ -134,9 +140,7 @@ def _integer_points(
         category = np.searchsorted(edges, span, side="right")[index]
     near = None
     if spec.uncertainty_margin is not None:
-        cuts = np.array([c.at_least for c in spec.categories[1:]], dtype=np.float64)
-        table = (np.abs(span[:, None] - cuts[None, :]) <= spec.uncertainty_margin).any(axis=1)
-        near = np.asarray(table, dtype=bool)[index]
+        near = _near_cutoff(span, spec.cut_offs, spec.uncertainty_margin)[index]
     return Evaluation(total, {}, {}, category, near)
 
 
@@ -154,12 +158,7 @@ def _float_points(
     buffer = np.empty(n, dtype=np.float64)
     for rule in active_rules(spec, params):
         if rule.linear is not None:
-            lin = rule.linear
-            np.clip(values[lin.variable], min(lin.x0, lin.x1), max(lin.x0, lin.x1), out=buffer)
-            buffer -= lin.x0
-            buffer *= (lin.points1 - lin.points0) / (lin.x1 - lin.x0)
-            buffer += lin.points0
-            points = buffer
+            points = _linear_points(rule.linear, values[rule.linear.variable], buffer)
         elif rule.per_unit is not None:
             points = _rule_points(rule, inputs)
         else:
@@ -179,13 +178,7 @@ def _float_points(
     category = _bands(total, cuts) if spec.categories else None
     near = None
     if spec.uncertainty_margin is not None:
-        for cut in cuts:
-            np.subtract(total, cut, out=buffer)
-            np.abs(buffer, out=buffer)
-            close = buffer <= spec.uncertainty_margin
-            near = close if near is None else near | close
-        if near is None:
-            near = np.zeros(n, dtype=bool)
+        near = _near_cutoff(total, cuts, spec.uncertainty_margin, buffer)
     return Evaluation(total, {}, {}, category, near)
 
 
@@ -235,12 +228,31 @@ def _rule_points(rule: Rule, inputs: _Inputs) -> FloatArray:
         x = values[rule.per_unit.variable]
         return np.floor(x / rule.per_unit.unit) * rule.points
     if rule.linear is not None:
-        lin = rule.linear
-        x = np.clip(values[lin.variable], min(lin.x0, lin.x1), max(lin.x0, lin.x1))
-        slope = (lin.points1 - lin.points0) / (lin.x1 - lin.x0)
-        result: FloatArray = lin.points0 + slope * (x - lin.x0)
-        return result
+        x = values[rule.linear.variable]
+        return _linear_points(rule.linear, x, np.empty(x.shape, dtype=np.float64))
     return np.where(_all_met(rule, inputs), rule.points, 0.0)
+
+
+def _linear_points(lin: LinearPoints, x: npt.NDArray[Any], out: FloatArray) -> FloatArray:
+    """Points on a clipped linear axis, written into ``out`` (one pass per operation)."""
+    np.clip(x, min(lin.x0, lin.x1), max(lin.x0, lin.x1), out=out)
+    out -= lin.x0
+    out *= (lin.points1 - lin.points0) / (lin.x1 - lin.x0)
+    out += lin.points0
+    return out
+
+
+def _near_cutoff(
+    total: FloatArray, cuts: list[float], margin: float, buffer: FloatArray | None = None
+) -> BoolArray:
+    """Whether each total lies within ``margin`` of a cut-off (``buffer``: scratch space)."""
+    gap = np.empty(total.shape, dtype=np.float64) if buffer is None else buffer
+    near = np.zeros(total.shape, dtype=bool)
+    for cut in cuts:
+        np.subtract(total, cut, out=gap)
+        np.abs(gap, out=gap)
+        near |= gap <= margin
+    return near
 
 
 def _condition(cond: Condition, inputs: _Inputs) -> BoolArray:
