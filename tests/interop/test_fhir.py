@@ -295,6 +295,10 @@ def test_an_answer_is_turned_off_once_an_earlier_answer_contradicts_its_fact(
 
 
 def test_crushing_in_the_left_main_is_not_offered_once_the_left_main_is_involved() -> None:
+    """PCR-CRUSH, PCR-TOTAL: in the left main, retrieval is favoured and the heart team
+    decides before a crush. Exported, a plain crush is turned off once the response says
+    the left main is involved, and the heart team's crush is the one left on.
+    """
     protocol = get_protocol("stent-loss-no-wire")
     (crush_at,) = (
         n.id
@@ -312,6 +316,7 @@ def test_crushing_in_the_left_main_is_not_offered_once_the_left_main_is_involved
     for set_at, set_by in left_main:
         qr = _response("stent-loss-no-wire", (set_at, set_by))
         assert not _offered("stent-loss-no-wire", crush_at, "crush", qr)
+        assert _offered("stent-loss-no-wire", crush_at, "heart-team-crush", qr)
 
 
 @pytest.mark.parametrize("protocol_id", PATHWAYS)
